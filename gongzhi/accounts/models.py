@@ -1,0 +1,141 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.models import TimeStamped
+from gongzhi.territory.models import Area
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("系统管理员")
+    AUDITOR = "auditor", _("纪检审计")
+    LEADER = "leader", _("街道党工委")
+    DISPATCHER = "dispatcher", _("网格中心调度员")
+    HANDLER = "handler", _("处置单位")
+    NEIGHBOURHOOD = "neighbourhood", _("居民区书记/居委")
+    GRIDWORKER = "gridworker", _("网格员")
+
+
+class UnitKind(models.TextChoices):
+    DEPARTMENT = "department", _("职能部门")
+    NEIGHBOURHOOD_COMMITTEE = "neighbourhood_committee", _("居民区（居委会）")
+    GRID_STATION = "grid_station", _("网格工作站")
+    PROPERTY_MANAGER = "property_manager", _("物业公司")
+    ENTERPRISE = "enterprise", _("驻区单位")
+    CENTRE = "centre", _("网格化综合管理中心")
+
+
+class Unit(TimeStamped):
+    """A unit that handles cases: a department, a neighbourhood committee, a regional unit."""
+
+    name = models.CharField(_("名称"), max_length=80)
+    kind = models.CharField(_("类型"), max_length=30, choices=UnitKind.choices)
+    area = models.ForeignKey(Area, verbose_name=_("所属区域"), on_delete=models.PROTECT, related_name="units")
+    subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("处置单位")
+        verbose_name_plural = _("处置单位")
+        ordering = ["subdistrict_id", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["subdistrict", "name"], name="unit_unique_name_in_subdistrict")
+        ]
+
+    def save(self, *args, **kwargs):
+        self.subdistrict_id = self.area.subdistrict_id or self.area_id
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff account. Its scope is one area; everything it sees lies in that subtree."""
+
+    display_name = models.CharField(_("姓名"), max_length=40, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    scope = models.ForeignKey(
+        Area,
+        verbose_name=_("管辖范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        if not self.pk:
+            return frozenset()
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes.intersection(roles))
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(Role(r).label) for r in sorted(self.role_codes) if r in Role.values]
+
+
+class Notice(models.Model):
+    """An in-app notice to a staff member (new assignment, due soon, overdue, reopened…)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("新派遣")
+        DUE_SOON = "due_soon", _("即将超时")
+        OVERDUE = "overdue", _("已超时")
+        REOPENED = "reopened", _("已重新打开")
+        ESCALATED = "escalated", _("已升级")
+        INFO = "info", _("通知")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=200, blank=True)
+    # A notice about the same thing is not sent twice (the deadline sweep runs repeatedly).
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notice_unique_dedupe"
+            )
+        ]
+
+
+class AccessLog(models.Model):
+    """A sensitive read or export: who looked at what, when and why."""
+
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from gongzhi.cases import public_views as views
+
+app_name = "public"
+urlpatterns = [
+    path("report/", views.report, name="report"),
+]

@@ -1,0 +1,182 @@
+"""Every scoped read of cases. Views, the API, exports and dashboards call these; none builds
+its own query. A user sees the cases in its scope subtree; a handler only its unit's cases."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from gongzhi.accounts.models import User
+from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.territory.models import Area
+
+STAFF_VIEW_ROLES = ("auditor", "leader", "dispatcher", "neighbourhood", "gridworker")
+
+
+def cases_for(user: User) -> QuerySet[Case]:
+    """All cases the user may see. Mirrors the "case.view" permission as a query."""
+    if not user.is_authenticated or not user.is_active or user.scope_id is None:
+        return Case.objects.none()
+    in_scope = Q(area__path__startswith=user.scope.path)
+    if user.has_role(*STAFF_VIEW_ROLES):
+        return Case.objects.filter(in_scope)
+    if user.has_role("handler") and user.unit_id:
+        return (
+            Case.objects.filter(in_scope)
+            .filter(Q(assigned_unit_id=user.unit_id) | Q(co_units=user.unit_id))
+            .distinct()
+        )
+    return Case.objects.none()
+
+
+def case_for(user: User, number: str) -> Case:
+    """One case by number, or NotFound when it does not exist or lies outside the user's view."""
+    case = (
+        cases_for(user)
+        .select_related("area", "category", "category__parent", "assigned_unit", "subdistrict", "master")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").prefetch_related("attachments").order_by("seq")
+
+
+@dataclass
+class QueueFilters:
+    view: str = "all"  # mine | unit | tier | all
+    status: str = ""  # a status, "open" (default) or "any"
+    category: int | None = None
+    area: int | None = None
+    source: str = ""
+    tier: int | None = None
+    overdue: bool = False
+    since: dt.date | None = None
+    until: dt.date | None = None
+    q: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _cursor_encode(case: Case) -> str:
+    raw = f"{case.next_due.isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        due, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        moment = parse_datetime(due)
+        if moment is None:
+            raise ValueError(due)
+        return moment, int(pk)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DomainError("分页参数无效。", code="bad_cursor") from exc
+
+
+def queue(user: User, filters: QueueFilters, *, after: str = "", limit: int = 25) -> tuple[list[Case], str]:
+    """A page of the user's work queue, most urgent first (overdue, then due soonest), with the
+    cursor of the next page ("" at the end). Keyset pagination on (next_due, id)."""
+    qs = cases_for(user)
+    if filters.view == "mine":
+        qs = (
+            qs.filter(Q(assigned_unit_id=user.unit_id) | Q(reported_by=user))
+            if user.unit_id
+            else qs.filter(reported_by=user)
+        )
+    elif filters.view == "unit":
+        qs = (
+            qs.filter(Q(assigned_unit_id=user.unit_id) | Q(co_units=user.unit_id))
+            if user.unit_id
+            else qs.none()
+        )
+    elif filters.view == "tier":
+        tier = {"neighbourhood": 1, "gridworker": 2, "leader": 3}
+        tiers = [t for r, t in tier.items() if user.has_role(r)]
+        qs = qs.filter(tier__in=tiers) if tiers else qs
+    status = filters.status or "open"
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status != "any":
+        qs = qs.filter(status=status)
+    if filters.category:
+        qs = qs.filter(Q(category_id=filters.category) | Q(category__parent_id=filters.category))
+    if filters.area:
+        area = Area.objects.filter(pk=filters.area).first()
+        qs = qs.filter(area__path__startswith=area.path) if area else qs.none()
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.overdue:
+        qs = qs.filter(next_due__lt=timezone.now(), status__in=OPEN_STATUSES)
+    if filters.since:
+        qs = qs.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(created_at__date__lte=filters.until)
+    if filters.q:
+        qs = qs.filter(
+            Q(number=filters.q.strip())
+            | Q(title__contains=filters.q.strip())
+            | Q(address__contains=filters.q.strip())
+        )
+    if after:
+        due, pk = _cursor_decode(after)
+        qs = qs.filter(Q(next_due__gt=due) | Q(next_due=due, pk__gt=pk))
+    rows = list(
+        qs.select_related("area", "category", "assigned_unit").order_by("next_due", "pk")[: limit + 1]
+    )
+    next_cursor = _cursor_encode(rows[limit - 1]) if len(rows) > limit else ""
+    return rows[:limit], next_cursor
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.filter(active=True).select_related("parent")
+
+
+def category_tree() -> list[tuple[Category, list[Category]]]:
+    items = list(categories())
+    tops = [c for c in items if c.parent_id is None]
+    return [(top, [c for c in items if c.parent_id == top.pk]) for top in tops]
+
+
+def track_public(number: str, phone_last4: str) -> Case:
+    """A case as its reporter finds it: by number and the last four digits of the phone."""
+    number, phone_last4 = (number or "").strip(), (phone_last4 or "").strip()
+    if not number or len(phone_last4) != 4 or not phone_last4.isdigit():
+        raise DomainError("请输入工单编号和手机号后四位。")
+    case = (
+        Case.objects.select_related("category", "area", "master")
+        .filter(number=number, reporter_phone_last4=phone_last4)
+        .exclude(reporter_phone_last4="")
+        .first()
+    )
+    if case is None:
+        raise NotFound("没有找到这个编号的工单，或手机号后四位不符。")
+    return case
+
+
+def public_timeline(case: Case) -> list[CaseEvent]:
+    """What the reporter may see: the steps, without staff names or internal notes."""
+    public_actions = {
+        "report",
+        "accept",
+        "assign",
+        "escalate",
+        "reply",
+        "close",
+        "rate",
+        "reopen",
+        "merge",
+        "reject",
+    }
+    return [e for e in case.events.order_by("seq") if e.action in public_actions]
