@@ -44,7 +44,7 @@ SYSTEM_ACTOR_LABEL = "系统"
 
 def _lock(case: Case, expected_version: int | None = None) -> Case:
     locked = (
-        Case.objects.select_for_update().select_related("area", "category", "assigned_unit").get(pk=case.pk)
+        Case.objects.select_for_update(of=("self",)).select_related("area", "category", "assigned_unit").get(pk=case.pk)
     )
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(_("工单已被他人修改，请刷新后重试。"))
