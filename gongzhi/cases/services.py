@@ -44,7 +44,9 @@ SYSTEM_ACTOR_LABEL = "系统"
 
 def _lock(case: Case, expected_version: int | None = None) -> Case:
     locked = (
-        Case.objects.select_for_update(of=("self",)).select_related("area", "category", "assigned_unit").get(pk=case.pk)
+        Case.objects.select_for_update(of=("self",))
+        .select_related("area", "category", "assigned_unit")
+        .get(pk=case.pk)
     )
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(_("工单已被他人修改，请刷新后重试。"))
@@ -260,21 +262,35 @@ def create_case(
 
 
 @transaction.atomic
-def accept_case(*, case: Case, actor: User, note: str = "", expected_version: int | None = None) -> Case:
+def accept_case(
+    *,
+    case: Case,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     case = _lock(case, expected_version)
     permissions.require(actor, "case.accept", case)
-    now = timezone.now()
+    now = now or timezone.now()
     case.responded_at = case.responded_at or now
     _apply(case, actor=actor, action=Action.ACCEPT, note=note, now=now, fields=["responded_at"])
     return case
 
 
 @transaction.atomic
-def reject_case(*, case: Case, actor: User, reason: str, expected_version: int | None = None) -> Case:
+def reject_case(
+    *,
+    case: Case,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     case = _lock(case, expected_version)
     permissions.require(actor, "case.reject", case)
     reason = _require_text(reason, _("不予受理的理由"), 500)
-    now = timezone.now()
+    now = now or timezone.now()
     case.responded_at = case.responded_at or now
     case.closed_at = now
     _apply(
@@ -301,14 +317,21 @@ def _tell_unit(case: Case, kind: str, title: str) -> None:
 
 @transaction.atomic
 def assign_case(
-    *, case: Case, actor: User, tier: int, unit: Unit, note: str = "", expected_version: int | None = None
+    *,
+    case: Case,
+    actor: User,
+    tier: int,
+    unit: Unit,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """Dispatch to a handling unit at a tier (re-dispatch when already assigned)."""
     case = _lock(case, expected_version)
     permissions.require(actor, "case.assign", case)
     if tier not in Tier.values:
         raise DomainError(_("层级必须是 1、2 或 3。"))
-    now = timezone.now()
+    now = now or timezone.now()
     _assign_fields(case, tier=tier, unit=unit, now=now)
     _apply(
         case,
@@ -336,6 +359,7 @@ def escalate_case(
     unit: Unit | None = None,
     automatic: bool = False,
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """Move the case up one tier (1 → 2 → 3), to `unit` or the tier's usual unit."""
     case = _lock(case, expected_version)
@@ -346,7 +370,7 @@ def escalate_case(
         raise DomainError(_("工单已在最高层级（街道协调），不能再升级。"))
     to_tier = case.tier + 1
     unit = unit or default_unit(case, to_tier) or case.assigned_unit
-    now = timezone.now()
+    now = now or timezone.now()
     from_tier = case.tier
     _assign_fields(case, tier=to_tier, unit=unit, now=now)
     case.escalated_automatically = automatic
@@ -390,7 +414,9 @@ def _record_meeting(
     lead_unit: Unit,
     co_units: list[Unit],
     expected_version: int | None,
+    now: dt.datetime | None = None,
 ) -> Case:
+    now = now or timezone.now()
     case = _lock(case, expected_version)
     permissions.require(actor, permission, case)
     if case.tier != tier:
@@ -404,7 +430,7 @@ def _record_meeting(
     units = [lead_unit, *participants, *co_units]
     if any(u.subdistrict_id != case.subdistrict_id for u in units):
         raise DomainError(_("参会单位和承办单位必须属于本街道。"))
-    if held_on > timezone.localdate():
+    if held_on > timezone.localdate(now):
         raise DomainError(_("会商日期不能晚于今天。"))
     meeting = Consultation.objects.create(
         case=case, kind=kind, held_on=held_on, decision=decision, lead_unit=lead_unit, recorded_by=actor
@@ -425,6 +451,7 @@ def _record_meeting(
             "co_units": [u.name for u in co_units],
         },
         fields=["assigned_unit"],
+        now=now,
     )
     transaction.on_commit(
         lambda: notify.notice(
@@ -449,6 +476,7 @@ def record_consultation(
     lead_unit: Unit,
     co_units: list[Unit] = (),
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """Record the tier-2 grid consultation: who met, what they decided, who leads and helps."""
     return _record_meeting(
@@ -464,6 +492,7 @@ def record_consultation(
         lead_unit=lead_unit,
         co_units=list(co_units),
         expected_version=expected_version,
+        now=now,
     )
 
 
@@ -478,6 +507,7 @@ def record_coordination(
     lead_unit: Unit,
     co_units: list[Unit] = (),
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """Record the tier-3 decision of the subdistrict working committee."""
     return _record_meeting(
@@ -493,6 +523,7 @@ def record_coordination(
         lead_unit=lead_unit,
         co_units=list(co_units),
         expected_version=expected_version,
+        now=now,
     )
 
 
@@ -504,12 +535,13 @@ def reply_case(
     text: str,
     photos_: Iterable[UploadedFile] = (),
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """The handling unit's reply: what was done. The reporter is told before closure."""
     case = _lock(case, expected_version)
     permissions.require(actor, "case.reply", case)
     text = _require_text(text, _("办理结果"), 2000)
-    now = timezone.now()
+    now = now or timezone.now()
     case.reply_text = text
     case.replied_at = now
     event = _apply(
@@ -529,12 +561,13 @@ def verify_case(
     note: str,
     photos_: Iterable[UploadedFile] = (),
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """The on-site re-check. A failed check sends the case back to the handling unit."""
     case = _lock(case, expected_version)
     permissions.require(actor, "case.verify", case)
     note = _require_text(note, _("核查情况"), 2000)
-    now = timezone.now()
+    now = now or timezone.now()
     if passed:
         case.verified_at = now
         event = _apply(case, actor=actor, action=Action.VERIFY, note=note, now=now, fields=["verified_at"])
@@ -560,10 +593,17 @@ def verify_case(
 
 
 @transaction.atomic
-def close_case(*, case: Case, actor: User, note: str = "", expected_version: int | None = None) -> Case:
+def close_case(
+    *,
+    case: Case,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     case = _lock(case, expected_version)
     permissions.require(actor, "case.close", case)
-    now = timezone.now()
+    now = now or timezone.now()
     case.closed_at = now
     _apply(case, actor=actor, action=Action.CLOSE, note=note, now=now, fields=["closed_at"])
     transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.CLOSED))
@@ -604,6 +644,7 @@ def rate_case(
     comment: str = "",
     actor: User | None = None,
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """The reporter's rating (on the public page, or taken by phone by a dispatcher).
     An unsatisfied rating reopens the case."""
@@ -613,7 +654,7 @@ def rate_case(
     if rating not in Rating.values:
         raise DomainError(_("请选择满意、基本满意或不满意。"))
     comment = (comment or "").strip()[:500]
-    now = timezone.now()
+    now = now or timezone.now()
     case.rating = rating
     case.solved = bool(solved)
     case.rated_at = now
@@ -632,24 +673,47 @@ def rate_case(
 
 
 @transaction.atomic
-def reopen_case(*, case: Case, actor: User, reason: str, expected_version: int | None = None) -> Case:
+def reopen_case(
+    *,
+    case: Case,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    now = now or timezone.now()
     case = _lock(case, expected_version)
     permissions.require(actor, "case.reopen", case)
     reason = _require_text(reason, _("重新打开的理由"), 500)
     transitions.target(case.status, Action.REOPEN)
-    _reopen(case, actor=actor, reason=reason, now=timezone.now())
+    _reopen(case, actor=actor, reason=reason, now=now)
     return case
 
 
 @transaction.atomic
-def request_suspension(*, case: Case, actor: User, reason: str, expected_version: int | None = None) -> Case:
+def request_suspension(
+    *,
+    case: Case,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    now = now or timezone.now()
     case = _lock(case, expected_version)
     permissions.require(actor, "case.suspend_request", case)
     reason = _require_text(reason, _("挂起理由"), 500)
     if case.suspension_requested:
         raise DomainError(_("已申请挂起，等待审批。"))
     case.suspension_requested = True
-    _apply(case, actor=actor, action=Action.SUSPEND_REQUEST, note=reason, fields=["suspension_requested"])
+    _apply(
+        case,
+        actor=actor,
+        action=Action.SUSPEND_REQUEST,
+        note=reason,
+        fields=["suspension_requested"],
+        now=now,
+    )
     transaction.on_commit(
         lambda: notify.notice(
             notify.leaders_for(case),
@@ -663,9 +727,16 @@ def request_suspension(*, case: Case, actor: User, reason: str, expected_version
 
 @transaction.atomic
 def approve_suspension(
-    *, case: Case, actor: User, approved: bool, note: str = "", expected_version: int | None = None
+    *,
+    case: Case,
+    actor: User,
+    approved: bool,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """The approver's decision on a suspension request. Suspended cases stop their clocks."""
+    now = now or timezone.now()
     case = _lock(case, expected_version)
     permissions.require(actor, "case.suspend_approve", case)
     if not case.suspension_requested:
@@ -679,6 +750,7 @@ def approve_suspension(
             note=note,
             data={"approved": True},
             fields=["suspension_requested"],
+            now=now,
         )
     else:
         _apply(
@@ -688,15 +760,23 @@ def approve_suspension(
             note=note or _("挂起申请未批准"),
             data={"approved": False},
             fields=["suspension_requested"],
+            now=now,
         )
     return case
 
 
 @transaction.atomic
-def resume_case(*, case: Case, actor: User, note: str = "", expected_version: int | None = None) -> Case:
+def resume_case(
+    *,
+    case: Case,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     case = _lock(case, expected_version)
     permissions.require(actor, "case.resume", case)
-    now = timezone.now()
+    now = now or timezone.now()
     deadlines.set_handling_dues(case, now)
     _apply(case, actor=actor, action=Action.RESUME, note=note, now=now, fields=["reply_due", "close_due"])
     return case
@@ -704,7 +784,13 @@ def resume_case(*, case: Case, actor: User, note: str = "", expected_version: in
 
 @transaction.atomic
 def merge_case(
-    *, case: Case, master: Case, actor: User, note: str = "", expected_version: int | None = None
+    *,
+    case: Case,
+    master: Case,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """Merge a duplicate into its master case; the reporters of both are told."""
     if case.pk == master.pk:
@@ -721,7 +807,7 @@ def merge_case(
         raise DomainError(_("主工单 %(n)s 已合并或不予受理，不能作为主工单。") % {"n": master.number})
     if case.subdistrict_id != master.subdistrict_id:
         raise DomainError(_("只能合并同一街道的工单。"))
-    now = timezone.now()
+    now = now or timezone.now()
     case.master = master
     case.closed_at = now
     _apply(
@@ -757,11 +843,19 @@ def merge_case(
 
 
 @transaction.atomic
-def add_note(*, case: Case, actor: User, note: str, photos_: Iterable[UploadedFile] = ()) -> Case:
+def add_note(
+    *,
+    case: Case,
+    actor: User,
+    note: str,
+    photos_: Iterable[UploadedFile] = (),
+    now: dt.datetime | None = None,
+) -> Case:
+    now = now or timezone.now()
     case = _lock(case)
     permissions.require(actor, "case.note", case)
     note = _require_text(note, _("备注"), 2000)
-    event = _apply(case, actor=actor, action=Action.NOTE, note=note)
+    event = _apply(case, actor=actor, action=Action.NOTE, note=note, now=now)
     _attach(case, event, photos_)
     return case
 
@@ -783,6 +877,7 @@ def mark_overdue(*, case: Case, now: dt.datetime, auto_escalate: bool) -> str | 
             reason=_("反馈期限 %(due)s 已过，系统自动升级。")
             % {"due": f"{timezone.localtime(case.reply_due):%Y-%m-%d %H:%M}"},
             automatic=True,
+            now=now,
         )
         return "escalated"
     case.overdue = True
