@@ -5,4 +5,6 @@ from gongzhi.cases import public_views as views
 app_name = "public"
 urlpatterns = [
     path("report/", views.report, name="report"),
+    path("report/done/", views.submitted, name="submitted"),
+    path("track/", views.track, name="track"),
 ]

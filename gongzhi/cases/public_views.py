@@ -1,5 +1,125 @@
+"""Pages for the public (residents, merchants, couriers): report a problem, follow it, rate it.
+No account: a report gets a number; the number plus the phone's last four digits open it."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from gongzhi.cases import forms, selectors, services
+from gongzhi.cases.models import Source, Status
+from gongzhi.core.errors import DomainError, NotFound
+
+REPORTS_PER_HOUR = 20
+TRACKS_PER_HOUR = 60
 
 
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
+    key = f"throttle:{bucket}:{_client_ip(request)}"
+    count = cache.get_or_set(key, 0, 3600)
+    if count >= limit:
+        return True
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 3600)
+    return False
+
+
+@require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    form = forms.PublicReportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if _throttled(request, "report", REPORTS_PER_HOUR):
+            form.add_error(None, _("提交太频繁，请稍后再试。"))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.create_case(
+                    actor=None,
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    source=Source.WEB,
+                    area=data["area"],
+                    lat=data["lat"],
+                    lng=data["lng"],
+                    address=data["address"],
+                    reporter_name=data["reporter_name"],
+                    reporter_phone=data["reporter_phone"],
+                    photos_=data["photos"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                request.session["reported"] = case.number
+                return redirect(reverse("public:submitted") + f"?n={case.number}")
+    return render(request, "cases/public/report.html", {"form": form}, status=status)
+
+
+def submitted(request: HttpRequest) -> HttpResponse:
+    number = request.GET.get("n", "")
+    if request.session.get("reported") != number:
+        return redirect("public:track")
+    return render(request, "cases/public/submitted.html", {"number": number})
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    form = forms.TrackForm(request.POST or request.GET or None)
+    case = None
+    status = 200
+    rating_form = None
+    if form.is_bound:
+        if _throttled(request, "track", TRACKS_PER_HOUR):
+            form.add_error(None, _("查询太频繁，请稍后再试。"))
+            status = 429
+        elif form.is_valid():
+            try:
+                case = selectors.track_public(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
+            except (NotFound, DomainError) as exc:
+                form.add_error(None, exc.message)
+                status = 404
+    if case is not None and request.method == "POST" and "rating" in request.POST:
+        rating_form = forms.RatingForm(request.POST)
+        if rating_form.is_valid():
+            try:
+                services.rate_case(
+                    case=case,
+                    rating=rating_form.cleaned_data["rating"],
+                    solved=rating_form.cleaned_data["solved"],
+                    comment=rating_form.cleaned_data["comment"],
+                )
+            except DomainError as exc:
+                rating_form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                case = selectors.track_public(case.number, case.reporter_phone_last4)
+                rating_form = None
+                return render(
+                    request,
+                    "cases/public/track.html",
+                    {"form": form, "case": case, "events": selectors.public_timeline(case), "rated": True},
+                )
+        else:
+            status = 422
+    if case is not None and case.status == Status.CLOSED and rating_form is None:
+        rating_form = forms.RatingForm()
+    context = {
+        "form": form,
+        "case": case,
+        "events": selectors.public_timeline(case) if case else [],
+        "rating_form": rating_form,
+    }
+    return render(request, "cases/public/track.html", context, status=status)

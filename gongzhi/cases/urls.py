@@ -5,5 +5,10 @@ from gongzhi.cases import views
 app_name = "cases"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("new/", views.new, name="new"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("outbox/", views.outbox, name="outbox"),
     path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/act/<str:name>/", views.act, name="act"),
+    path("<str:number>/photo/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -1,9 +1,362 @@
-from django.http import HttpRequest, HttpResponse
+"""Staff pages for the case loop: the work queue, case detail with its actions, intake, the
+dashboard and the outbox. Thin: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongzhi.accounts import permissions
+from gongzhi.cases import forms, metrics, selectors, services, transitions
+from gongzhi.cases.models import Action, Attachment, Case, OutboundMessage
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.territory.models import Area, AreaKind
+from gongzhi.territory.selectors import subtree
 
 
+@dataclass
+class ActionSpec:
+    action: str
+    permission: str
+    form: type
+    label: str
+    # Which tiers it applies to (None: any).
+    tiers: tuple[int, ...] | None = None
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "accept": ActionSpec(Action.ACCEPT, "case.accept", forms.OptionalNoteForm, _("受理")),
+    "assign": ActionSpec(Action.ASSIGN, "case.assign", forms.AssignForm, _("派遣")),
+    "reject": ActionSpec(Action.REJECT, "case.reject", forms.NoteForm, _("不予受理")),
+    "escalate": ActionSpec(Action.ESCALATE, "case.escalate", forms.EscalateForm, _("升级"), tiers=(1, 2)),
+    "consult": ActionSpec(Action.CONSULT, "case.consult", forms.MeetingForm, _("记录网格会商"), tiers=(2,)),
+    "coordinate": ActionSpec(
+        Action.COORDINATE, "case.coordinate", forms.MeetingForm, _("记录街道协调决定"), tiers=(3,)
+    ),
+    "reply": ActionSpec(Action.REPLY, "case.reply", forms.ReplyForm, _("反馈办理结果")),
+    "verify": ActionSpec(Action.VERIFY, "case.verify", forms.VerifyForm, _("核查")),
+    "close": ActionSpec(Action.CLOSE, "case.close", forms.OptionalNoteForm, _("结案")),
+    "suspend_request": ActionSpec(
+        Action.SUSPEND_REQUEST, "case.suspend_request", forms.NoteForm, _("申请挂起")
+    ),
+    "suspend_approve": ActionSpec(Action.SUSPEND, "case.suspend_approve", forms.ApproveForm, _("审批挂起")),
+    "resume": ActionSpec(Action.RESUME, "case.resume", forms.OptionalNoteForm, _("恢复处置")),
+    "reopen": ActionSpec(Action.REOPEN, "case.reopen", forms.NoteForm, _("重新打开")),
+    "merge": ActionSpec(Action.MERGE, "case.merge", forms.MergeForm, _("合并到主工单")),
+    "rate": ActionSpec(Action.RATE, "case.rate_by_phone", forms.PhoneRatingForm, _("电话回访评价")),
+    "note": ActionSpec(Action.NOTE, "case.note", forms.NoteForm, _("添加备注")),
+}
+
+
+def available_actions(user, case: Case) -> list[str]:
+    """The actions this user may take on this case now (what to show; the service decides)."""
+    names = []
+    for name, spec in ACTIONS.items():
+        if spec.tiers and case.tier not in spec.tiers:
+            continue
+        if name == "suspend_request" and case.suspension_requested:
+            continue
+        if name == "suspend_approve" and not case.suspension_requested:
+            continue
+        if not transitions.allowed(case.status, spec.action):
+            continue
+        if permissions.has(user, spec.permission, case):
+            names.append(name)
+    return names
+
+
+def _bound_form(name: str, case: Case, data=None, files=None):
+    form = (
+        ACTIONS[name].form(data, files, prefix=name) if data is not None else ACTIONS[name].form(prefix=name)
+    )
+    if hasattr(form, "limit_units"):
+        form.limit_units(case.subdistrict_id)
+    if name == "assign" and data is None:
+        tier = case.tier or case.category.default_tier
+        unit = services.default_unit(case, tier)
+        form.initial = {"tier": tier, "unit": unit.pk if unit else None}
+    if name in ("consult", "coordinate") and data is None:
+        form.initial = {"held_on": timezone.localdate()}
+    return form
+
+
+def _run(name: str, case: Case, user, data: dict, version: int) -> Case:
+    common = {"case": case, "actor": user, "expected_version": version}
+    note = data.get("note", "")
+    photos = data.get("photos", [])
+    if name == "accept":
+        return services.accept_case(note=note, **common)
+    if name == "assign":
+        return services.assign_case(tier=data["tier"], unit=data["unit"], note=note, **common)
+    if name == "reject":
+        return services.reject_case(reason=note, **common)
+    if name == "escalate":
+        return services.escalate_case(reason=note, unit=data.get("unit"), **common)
+    if name in ("consult", "coordinate"):
+        record = services.record_consultation if name == "consult" else services.record_coordination
+        return record(
+            held_on=data["held_on"],
+            participants=list(data["participants"]),
+            decision=note,
+            lead_unit=data["lead_unit"],
+            co_units=list(data.get("co_units") or []),
+            **common,
+        )
+    if name == "reply":
+        return services.reply_case(text=note, photos_=photos, **common)
+    if name == "verify":
+        return services.verify_case(passed=data["passed"], note=note, photos_=photos, **common)
+    if name == "close":
+        return services.close_case(note=note, **common)
+    if name == "suspend_request":
+        return services.request_suspension(reason=note, **common)
+    if name == "suspend_approve":
+        return services.approve_suspension(approved=data["approved"], note=note, **common)
+    if name == "resume":
+        return services.resume_case(note=note, **common)
+    if name == "reopen":
+        return services.reopen_case(reason=note, **common)
+    if name == "merge":
+        master = selectors.case_for(user, data["master"].strip())
+        return services.merge_case(master=master, note=note, **common)
+    if name == "rate":
+        return services.rate_case(
+            rating=data["rating"], solved=data["solved"], comment=data.get("comment", ""), **common
+        )
+    if name == "note":
+        return services.add_note(case=case, actor=user, note=note, photos_=photos)
+    raise Http404
+
+
+def _detail_context(
+    request: HttpRequest, case: Case, *, errors: dict | None = None, open_action: str = ""
+) -> dict:
+    names = available_actions(request.user, case)
+    action_forms = []
+    for name in names:
+        form = errors[name] if errors and name in errors else _bound_form(name, case)
+        action_forms.append((name, ACTIONS[name].label, form))
+    return {
+        "case": case,
+        "events": selectors.timeline(case),
+        "photos": case.attachments.all(),
+        "consultations": case.consultations.select_related("lead_unit").prefetch_related("participants"),
+        "action_forms": action_forms,
+        "open_action": open_action,
+        "now": timezone.now(),
+        "duplicates": case.duplicates.all(),
+    }
+
+
+@login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    user = request.user
+    view = request.GET.get("view") or ("unit" if user.unit_id else "all")
+    areas = (
+        subtree(user.scope, kinds=[AreaKind.GRID, AreaKind.NEIGHBOURHOOD]).order_by("path")
+        if user.scope_id
+        else Area.objects.none()
+    )
+    form = forms.QueueFilterForm(request.GET or None, areas=areas)
+    filters = selectors.QueueFilters(view=view)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.QueueFilters(
+            view=view,
+            status=data["status"] or "open",
+            category=data["category"],
+            area=data["area"],
+            source=data["source"],
+            tier=data["tier"],
+            overdue=data["overdue"],
+            since=data["since"],
+            until=data["until"],
+            q=data["q"],
+        )
+    try:
+        rows, cursor = selectors.queue(user, filters, after=request.GET.get("after", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        rows, cursor = [], ""
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "rows": rows,
+        "cursor": cursor,
+        "form": form,
+        "view": view,
+        "query": query.urlencode(),
+        "now": timezone.now(),
+        "soon": timezone.now() + timezone.timedelta(hours=24),
+        "can_create": user.has_role("leader", "dispatcher", "neighbourhood", "gridworker"),
+        "views": [("mine", _("我的")), ("unit", _("本单位")), ("tier", _("本层级")), ("all", _("全部"))],
+    }
+    if request.htmx and request.GET.get("after"):
+        return render(request, "cases/_queue_rows.html", context)
+    return render(request, "cases/queue.html", context)
 
 
+@login_required
 def detail(request: HttpRequest, number: str) -> HttpResponse:
-    raise NotImplementedError
+    try:
+        case = selectors.case_for(request.user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, number: str, name: str) -> HttpResponse:
+    if name not in ACTIONS:
+        raise Http404
+    try:
+        case = selectors.case_for(request.user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    form = _bound_form(name, case, request.POST, request.FILES)
+    status = 200
+    try:
+        version = int(request.POST.get("version", case.version))
+    except ValueError:
+        version = case.version
+    if not form.is_valid():
+        context = _detail_context(request, case, errors={name: form}, open_action=name)
+        context["error"] = _("请检查填写的内容。")
+        status = 422
+    else:
+        data = dict(form.cleaned_data)
+        if "photos" in form.fields:
+            data["photos"] = form.cleaned_data.get("photos") or []
+        try:
+            _run(name, case, request.user, data, version)
+            case = selectors.case_for(request.user, number)
+            context = _detail_context(request, case)
+            context["success"] = _("已%(action)s。") % {"action": ACTIONS[name].label}
+        except NotFound as exc:
+            context = _detail_context(request, case, errors={name: form}, open_action=name)
+            context["error"] = exc.message
+            status = 404
+        except DomainError as exc:
+            case.refresh_from_db()
+            context = _detail_context(request, case, errors={name: form}, open_action=name)
+            context["error"] = exc.message
+            status = exc.status
+    if request.htmx:
+        return render(request, "cases/_case_body.html", context, status=status)
+    if status == 200:
+        messages.success(request, context.get("success", ""))
+        return redirect("cases:detail", number=case.number)
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+def attachment(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """A case photo, served only to users who may see the case."""
+    try:
+        case = selectors.case_for(request.user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    item = get_object_or_404(Attachment, pk=pk, case=case)
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_role("leader", "dispatcher", "neighbourhood", "gridworker") or not user.scope_id:
+        raise PermissionDenied(_("您的角色不能登记工单。"))
+    areas = subtree(user.scope).exclude(kind__in=[AreaKind.DISTRICT]).order_by("path")
+    form = forms.StaffIntakeForm(request.POST or None, request.FILES or None, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.create_case(
+                actor=user,
+                category=data["category"],
+                title=data["title"],
+                description=data["description"],
+                source=data["source"],
+                area=data["area"],
+                lat=data["lat"],
+                lng=data["lng"],
+                address=data["address"],
+                reporter_name=data["reporter_name"],
+                reporter_phone=data["reporter_phone"],
+                photos_=data["photos"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已登记，工单编号 %(n)s。") % {"n": case.number})
+            return redirect("cases:detail", number=case.number)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "cases/new.html", {"form": form}, status=status)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not permissions.has(user, "dashboard.view") or not user.scope_id:
+        raise PermissionDenied(_("您没有查看统计的权限。"))
+    root = user.scope
+    area_id = request.GET.get("area")
+    if area_id and area_id.isdigit():
+        chosen = Area.objects.filter(pk=int(area_id)).first()
+        if chosen and permissions.has(user, "area.view", chosen):
+            root = chosen
+    form = forms.QueueFilterForm(request.GET or None)
+    since = until = None
+    if form.is_bound and form.is_valid():
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    board = metrics.dashboard(selectors.cases_for(user), root=root, since=since, until=until)
+    chart = {
+        "months": [m for m, _t in board.by_month],
+        "volume": [t.total for _m, t in board.by_month],
+        "satisfaction": [_pct(t.satisfaction_rate) for _m, t in board.by_month],
+        "response": [_pct(t.response_rate) for _m, t in board.by_month],
+        "resolution": [_pct(t.resolution_rate) for _m, t in board.by_month],
+        "areas": [a.name for a, _t in board.by_area],
+        "area_total": [t.total for _a, t in board.by_area],
+        "area_overdue": [t.overdue for _a, t in board.by_area],
+    }
+    children = Area.objects.filter(parent=root).order_by("code")
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "board": board,
+            "root": root,
+            "chart": chart,
+            "children": children,
+            "form": form,
+            "ancestors_ok": root != user.scope,
+        },
+    )
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+@login_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not permissions.has(user, "outbox.view"):
+        raise PermissionDenied(_("您没有查看短信记录的权限。"))
+    if user.has_role("dispatcher", "auditor"):
+        items = OutboundMessage.objects.filter(case__in=selectors.cases_for(user))
+    else:
+        items = OutboundMessage.objects.all()
+    items = items.select_related("case")[:200]
+    return render(request, "cases/outbox.html", {"items": items, "mask": not user.has_role("dispatcher")})

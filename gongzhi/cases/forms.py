@@ -1,0 +1,242 @@
+"""Forms for the case pages. They parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.accounts.models import Unit
+from gongzhi.cases.models import Category, Rating, Source, Status, Tier
+from gongzhi.territory.models import Area, AreaKind
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("照片"))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def category_choices() -> list:
+    tree: dict[Category, list[Category]] = {}
+    for category in Category.objects.filter(active=True).select_related("parent").order_by("sort", "code"):
+        if category.parent_id:
+            tree.setdefault(category.parent, []).append(category)
+    return [("", "—— 请选择类别 ——")] + [
+        (top.name, [(c.pk, c.name) for c in leaves]) for top, leaves in tree.items()
+    ]
+
+
+class CategoryField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Category.objects.filter(active=True, parent__isnull=False), label=_("类别"), **kwargs
+        )
+
+
+class LocationMixin(forms.Form):
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+
+
+class StaffIntakeForm(LocationMixin):
+    source = forms.ChoiceField(
+        label=_("来源"), choices=[c for c in Source.choices if c[0] not in ("web", "open311")]
+    )
+    category = CategoryField()
+    title = forms.CharField(label=_("标题"), max_length=120)
+    description = forms.CharField(
+        label=_("问题描述"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    area = forms.ModelChoiceField(label=_("所在区域"), queryset=Area.objects.none(), required=False)
+    reporter_name = forms.CharField(label=_("反映人"), max_length=40, required=False)
+    reporter_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    photos = PhotosField()
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        if areas is not None:
+            self.fields["area"].queryset = areas
+            self.fields["area"].label_from_instance = lambda a: (
+                f"{'　' * max(a.depth - 1, 0)}{a.name}（{a.kind_label}）"
+            )
+
+
+class PublicReportForm(LocationMixin):
+    category = CategoryField()
+    title = forms.CharField(label=_("一句话说明问题"), max_length=120)
+    description = forms.CharField(
+        label=_("详细描述"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    area = forms.ModelChoiceField(label=_("所在居民区"), queryset=Area.objects.none(), required=False)
+    reporter_name = forms.CharField(label=_("您的称呼"), max_length=40, required=False)
+    reporter_phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    photos = PhotosField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["area"].queryset = (
+            Area.objects.filter(kind=AreaKind.NEIGHBOURHOOD).select_related("subdistrict").order_by("path")
+        )
+        self.fields["area"].label_from_instance = lambda a: (
+            f"{a.subdistrict.name if a.subdistrict else ''} · {a.name}"
+        )
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=_("工单编号"), max_length=24)
+    phone_last4 = forms.CharField(
+        label=_("手机号后四位"),
+        min_length=4,
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class RatingForm(forms.Form):
+    rating = forms.ChoiceField(
+        label=_("您对办理结果的评价"), choices=Rating.choices, widget=forms.RadioSelect
+    )
+    solved = forms.TypedChoiceField(
+        label=_("问题解决了吗？"),
+        choices=[("1", _("已解决")), ("0", _("未解决"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("意见（可选）"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OptionalNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("说明（可选）"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UnitChoiceMixin:
+    def limit_units(self, subdistrict_id: int) -> None:
+        units = Unit.objects.filter(subdistrict_id=subdistrict_id, active=True)
+        for name in ("unit", "lead_unit", "participants", "co_units"):
+            if name in self.fields:
+                self.fields[name].queryset = units
+
+
+class AssignForm(UnitChoiceMixin, forms.Form):
+    tier = forms.TypedChoiceField(label=_("层级"), choices=Tier.choices, coerce=int)
+    unit = forms.ModelChoiceField(label=_("承办单位"), queryset=Unit.objects.none())
+    note = forms.CharField(
+        label=_("派遣说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EscalateForm(UnitChoiceMixin, forms.Form):
+    unit = forms.ModelChoiceField(
+        label=_("升级后承办单位（可选）"), queryset=Unit.objects.none(), required=False
+    )
+    note = forms.CharField(label=_("升级理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MeetingForm(UnitChoiceMixin, forms.Form):
+    held_on = forms.DateField(label=_("会商日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    participants = forms.ModelMultipleChoiceField(
+        label=_("参会单位"), queryset=Unit.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    note = forms.CharField(label=_("会商决定"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReplyForm(forms.Form):
+    note = forms.CharField(
+        label=_("办理结果（将告知反映人）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = PhotosField()
+
+
+class VerifyForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("核查结论"),
+        choices=[("1", _("通过")), ("0", _("未通过，退回处置"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    photos = PhotosField()
+
+
+class ApproveForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        label=_("审批"),
+        choices=[("1", _("批准挂起")), ("0", _("不批准"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("审批意见"), max_length=500, required=False)
+
+
+class MergeForm(forms.Form):
+    master = forms.CharField(label=_("主工单编号"), max_length=24)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class PhoneRatingForm(RatingForm):
+    pass
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("open", _("未办结")), ("any", _("全部"))] + list(Status.choices),
+    )
+    category = forms.TypedChoiceField(label=_("类别"), required=False, coerce=int, empty_value=None)
+    area = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None)
+    source = forms.ChoiceField(
+        label=_("来源"), required=False, choices=[("", _("全部"))] + list(Source.choices)
+    )
+    tier = forms.TypedChoiceField(
+        label=_("层级"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("全部"))] + list(Tier.choices),
+    )
+    since = forms.DateField(label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.BooleanField(label=_("仅超时"), required=False)
+    q = forms.CharField(label=_("搜索"), required=False, max_length=60)
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        tops = Category.objects.filter(active=True, parent__isnull=True).order_by("sort", "code")
+        self.fields["category"].choices = [("", _("全部"))] + [(c.pk, c.name) for c in tops]
+        self.fields["area"].choices = [("", _("全部"))] + [(a.pk, a.name) for a in (areas or [])]
