@@ -161,7 +161,9 @@ class EscalateForm(UnitChoiceMixin, forms.Form):
 
 
 class MeetingForm(UnitChoiceMixin, forms.Form):
-    held_on = forms.DateField(label=_("会商日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("会商日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     participants = forms.ModelMultipleChoiceField(
         label=_("参会单位"), queryset=Unit.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
     )
@@ -230,8 +232,12 @@ class QueueFilterForm(forms.Form):
         empty_value=None,
         choices=[("", _("全部"))] + list(Tier.choices),
     )
-    since = forms.DateField(label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("起"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("止"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     overdue = forms.BooleanField(label=_("仅超时"), required=False)
     q = forms.CharField(label=_("搜索"), required=False, max_length=60)
 
