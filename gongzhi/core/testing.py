@@ -56,7 +56,8 @@ def make_user(
     user = User.objects.create_user(
         username=username, password=PASSWORD, scope=scope, unit=unit, display_name=name or username
     )
-    user.groups.set(Group.objects.filter(name__in=roles))
+    # Transactional tests flush the roles the migration made, so make sure they exist.
+    user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
     return user
 
 
