@@ -146,6 +146,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "gongzhi" / "static"]
 # Serve straight from the static folders when collectstatic has not run (the demo, tests).
 WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,231 @@
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from gongzhi.accounts.models import Notice
+from gongzhi.cases import selectors, services
+from gongzhi.cases.models import Case, OutboundMessage, Rating, Status
+from gongzhi.cases.sweep import sweep
+from gongzhi.cases.tests.helpers import assigned_case, public_report
+
+
+def public_post(client, world, **overrides):
+    data = {
+        "category": world.category.pk,
+        "title": "小区门口路灯不亮",
+        "description": "3号门口的路灯坏了一个星期，晚上很黑。",
+        "area": world.a.neighbourhood.pk,
+        "address": "A小区3号门",
+        "reporter_phone": "13700001111",
+        "reporter_name": "张先生",
+    }
+    data.update(overrides)
+    return client.post("/public/report/", data)
+
+
+def test_public_report_page_files_a_case(world, client):
+    response = public_post(client, world)
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.area == world.a.neighbourhood and case.source == "web"
+    done = client.get(response["Location"])
+    assert case.number in done.content.decode()
+
+
+def test_public_report_with_bad_phone_changes_nothing(world, client):
+    response = public_post(client, world, reporter_phone="12345")
+    assert response.status_code == 422
+    assert "手机号码格式不正确" in response.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_public_report_without_category_is_explained(world, client):
+    response = public_post(client, world, category="")
+    assert response.status_code == 422 and Case.objects.count() == 0
+    assert "这个字段是必填项" in response.content.decode()
+
+
+def test_track_needs_matching_last_four(world, client):
+    case = public_report(world)
+    wrong = client.get("/public/track/", {"number": case.number, "phone_last4": "0000"})
+    assert wrong.status_code == 404 and "手机号后四位不符" in wrong.content.decode()
+    right = client.get("/public/track/", {"number": case.number, "phone_last4": "5678"})
+    body = right.content.decode()
+    assert right.status_code == 200 and case.title in body
+    assert "13812345678" not in body and "a_dispatcher" not in body
+
+
+def test_rating_form_only_when_closed(world, client):
+    case = assigned_case(world)
+    page = client.get("/public/track/", {"number": case.number, "phone_last4": "5678"})
+    assert "rating-form" not in page.content.decode()
+    post = client.post(
+        "/public/track/", {"number": case.number, "phone_last4": "5678", "rating": "satisfied", "solved": "1"}
+    )
+    assert post.status_code == 409
+    case.refresh_from_db()
+    assert case.rating == ""
+
+
+def test_staff_intake_from_a_visit(world, client):
+    client.force_login(world.a.users["gridworker"])
+    response = client.post(
+        "/cases/new/",
+        {
+            "source": "patrol",
+            "category": world.category.pk,
+            "title": "共享单车堆放",
+            "description": "地铁口共享单车乱停放堵住盲道",
+            "area": world.a.grid.pk,
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.reported_by == world.a.users["gridworker"] and case.source == "patrol"
+
+
+def test_staff_intake_outside_scope_refused(world, client):
+    client.force_login(world.a.users["gridworker"])
+    response = client.post(
+        "/cases/new/",
+        {
+            "source": "patrol",
+            "category": world.category.pk,
+            "title": "x",
+            "description": "y",
+            "area": world.b.grid.pk,
+        },
+    )
+    assert response.status_code == 422 and Case.objects.count() == 0
+
+
+def test_action_with_bad_input_changes_nothing(world, client):
+    case = assigned_case(world)
+    client.force_login(world.a.users["neighbourhood"])
+    version = case.version
+    response = client.post(
+        f"/cases/{case.number}/act/reply/", {"reply-note": "", "version": version}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.version == version and case.status == Status.ASSIGNED
+
+
+def test_stale_version_is_a_conflict(world, client):
+    case = assigned_case(world)
+    client.force_login(world.a.users["neighbourhood"])
+    response = client.post(
+        f"/cases/{case.number}/act/reply/",
+        {"reply-note": "已处理", "version": case.version - 1},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 409 and "已被他人修改" in response.content.decode()
+
+
+def test_htmx_action_returns_the_case_body(world, client):
+    case = assigned_case(world)
+    client.force_login(world.a.users["neighbourhood"])
+    response = client.post(
+        f"/cases/{case.number}/act/reply/",
+        {"reply-note": "已劝导整改", "version": case.version},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="case-status"' in body and "<html" not in body
+    assert "已反馈" in body
+
+
+def test_queue_keyset_pages_and_constant_queries(world, client):
+    for _ in range(30):
+        assigned_case(world)
+    dispatcher = world.a.users["dispatcher"]
+    first, cursor = selectors.queue(dispatcher, selectors.QueueFilters(), limit=25)
+    second, end = selectors.queue(dispatcher, selectors.QueueFilters(), after=cursor, limit=25)
+    assert len(first) == 25 and len(second) == 5 and end == ""
+    assert not {c.pk for c in first} & {c.pk for c in second}
+    client.force_login(dispatcher)
+    client.get("/cases/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/cases/?view=all").status_code == 200
+    few = len(queries)
+    for _ in range(10):
+        assigned_case(world)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/cases/?view=all")
+    assert len(queries) == few  # no query per row
+
+
+def test_bad_cursor_is_a_clear_error(world, client):
+    client.force_login(world.a.users["dispatcher"])
+    response = client.get("/cases/?after=!!!")
+    assert response.status_code == 200 and "分页参数无效" in response.content.decode()
+
+
+def test_assignment_notifies_the_unit(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = assigned_case(world)
+    notice = Notice.objects.get(user=world.a.users["neighbourhood"])
+    assert notice.kind == "assigned" and case.number in notice.title
+
+
+def test_overdue_sweep_notifies_once(world, django_capture_on_commit_callbacks):
+    case = assigned_case(world, tier=3, unit=world.a.department)
+    later = timezone.now() + dt.timedelta(days=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=later)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=later)
+    case.refresh_from_db()
+    assert case.overdue and case.tier == 3
+    assert Notice.objects.filter(user=world.a.users["handler"], kind="overdue").count() == 1
+
+
+def test_merge_tells_both_reporters(world, django_capture_on_commit_callbacks):
+    master = public_report(world)
+    duplicate = public_report(world, reporter_phone="13900002222")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge_case(case=duplicate, master=master, actor=world.a.users["dispatcher"])
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.MERGED and duplicate.master == master
+    merged = OutboundMessage.objects.filter(kind="merged")
+    assert {m.to for m in merged} == {"13812345678", "13900002222"}
+
+
+def test_outbox_masks_phone_for_non_dispatchers(world, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        public_report(world)
+    client.force_login(world.a.users["dispatcher"])
+    assert "13812345678" in client.get("/cases/outbox/").content.decode()
+    client.force_login(world.a.users["auditor"])
+    body = client.get("/cases/outbox/").content.decode()
+    assert "138****5678" in body and "13812345678" not in body
+    client.force_login(world.b.users["dispatcher"])
+    assert "5678" not in client.get("/cases/outbox/").content.decode()
+
+
+def test_dashboard_rates(world, client):
+    a = world.a
+    for rating, solved in ((Rating.SATISFIED, True), (Rating.BASICALLY, True), (Rating.UNSATISFIED, False)):
+        case = assigned_case(world)
+        services.reply_case(case=case, actor=a.users["neighbourhood"], text="已处理")
+        services.verify_case(case=case, actor=a.users["dispatcher"], passed=True, note="复核")
+        services.close_case(case=case, actor=a.users["dispatcher"])
+        services.rate_case(case=case, rating=rating, solved=solved)
+    client.force_login(a.users["leader"])
+    response = client.get("/cases/dashboard/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "66.7%" in body  # satisfaction (2 of 3) and resolution (2 of 3)
+    assert "100.0%" in body  # every case was responded to in time
+    assert "响应率 = " in body
+    client.force_login(a.users["gridworker"])
+    assert client.get("/cases/dashboard/").status_code == 403
+
+
+def test_english_is_switchable(world, client):
+    client.force_login(world.a.users["dispatcher"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})
+    body = client.get("/cases/").content.decode()
+    assert 'lang="en"' in body
