@@ -1,18 +1,23 @@
+import time
+
 from django.core.management.base import BaseCommand
 
 from gongzhi.cases.sweep import sweep
 
 
 class Command(BaseCommand):
-    help = "Flag overdue cases, escalate those past their reply deadline, warn of those due soon."
+    help = "Flag overdue cases, escalate those past their reply deadline, warn of those due soon. Idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--no-escalate", action="store_true", help="flag overdue cases but do not escalate them"
-        )
+        parser.add_argument("--no-escalate", action="store_true", help="flag overdue cases but do not escalate them")
+        parser.add_argument("--every", type=int, default=0, help="keep running, sweeping every N seconds")
 
     def handle(self, *args, **options):
-        result = sweep(auto_escalate=not options["no_escalate"])
-        self.stdout.write(
-            f"overdue={result.overdue} escalated={result.escalated} due_soon_notices={result.due_soon_notices}"
-        )
+        while True:
+            result = sweep(auto_escalate=not options["no_escalate"])
+            self.stdout.write(
+                f"overdue={result.overdue} escalated={result.escalated} due_soon_notices={result.due_soon_notices}"
+            )
+            if not options["every"]:
+                return
+            time.sleep(options["every"])
