@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Flag overdue cases, escalate those past their reply deadline, warn of those due soon. Idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-escalate", action="store_true", help="flag overdue cases but do not escalate them")
+        parser.add_argument(
+            "--no-escalate", action="store_true", help="flag overdue cases but do not escalate them"
+        )
         parser.add_argument("--every", type=int, default=0, help="keep running, sweeping every N seconds")
 
     def handle(self, *args, **options):
