@@ -229,3 +229,4 @@ def test_english_is_switchable(world, client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})
     body = client.get("/cases/").content.decode()
     assert 'lang="en"' in body
+    assert "Overdue and due-soon cases first." in body and "工作台" not in body
