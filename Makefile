@@ -34,6 +34,7 @@ lock:
 demo: venv static
 	$(BIN)/gongzhi migrate --noinput
 	$(BIN)/gongzhi demo --if-empty
+	$(BIN)/gongzhi sweep
 	$(BIN)/gongzhi runserver 127.0.0.1:$(PORT)
 
 test: venv static

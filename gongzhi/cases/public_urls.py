@@ -7,4 +7,5 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/done/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
+    path("areas.geojson", views.areas_geojson, name="areas"),
 ]

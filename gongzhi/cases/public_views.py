@@ -4,7 +4,7 @@ No account: a report gets a number; the number plus the phone's last four digits
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from gongzhi.cases import forms, selectors, services
 from gongzhi.cases.models import Source, Status
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.territory.models import Area, AreaKind
 
 REPORTS_PER_HOUR = 20
 TRACKS_PER_HOUR = 60
@@ -123,3 +124,20 @@ def track(request: HttpRequest) -> HttpResponse:
         "rating_form": rating_form,
     }
     return render(request, "cases/public/track.html", context, status=status)
+
+
+def areas_geojson(request: HttpRequest) -> JsonResponse:
+    """Outlines of subdistricts and neighbourhoods for the public map (names only, no cases)."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": area.boundary,
+            "properties": {"id": area.pk, "name": area.name, "kind": area.kind},
+        }
+        for area in Area.objects.filter(kind__in=[AreaKind.SUBDISTRICT, AreaKind.NEIGHBOURHOOD]).exclude(
+            boundary=None
+        )
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "public, max-age=600"
+    return response

@@ -230,3 +230,11 @@ def test_english_is_switchable(world, client):
     body = client.get("/cases/").content.decode()
     assert 'lang="en"' in body
     assert "Overdue and due-soon cases first." in body and "工作台" not in body
+
+
+def test_public_outlines_have_names_only(world, client):
+    data = client.get("/public/areas.geojson").json()
+    names = {f["properties"]["name"] for f in data["features"]}
+    assert world.a.neighbourhood.name in names and world.a.subdistrict.name in names
+    assert world.a.grid.name not in names
+    assert all(set(f["properties"]) == {"id", "name", "kind"} for f in data["features"])
