@@ -51,3 +51,13 @@ def test_staff_pages_need_login(client, db, url):
 def test_healthz_reports_database(client, db):
     data = client.get("/healthz").json()
     assert data["status"] == "ok" and data["database"]["ok"] is True
+
+
+def test_password_rules():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    validate_password("Gongzhi-demo-2026")
+    for weak in ("short-A1", "alllowercaseletters", "alllowercase12345"):
+        with pytest.raises(ValidationError):
+            validate_password(weak)
