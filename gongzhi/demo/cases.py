@@ -15,12 +15,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 from shapely.geometry import Point
 
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases import services
-from gongzhi.cases.models import Case, Category, Rating, Source, Tier
+from gongzhi.cases.models import Case, Category, Rating, Source, Status, Tier
 from gongzhi.demo import geometry, stories
 from gongzhi.demo.people import Staff
 from gongzhi.demo.territory import Grid, Neighbourhood, Territory
@@ -53,6 +54,27 @@ SCENARIOS: dict[str, int] = {
 # Scenarios whose case is still being worked on: they start recently.
 IN_PROGRESS = {"reported", "accepted", "assigned", "replied", "verified", "suspended", "reopened"}
 RATED = {"satisfied", "basically", "reopened", "reopened_resolved", "verify_failed", "resumed", "escalated"}
+
+# The delay (see CaseMaker.plan) of the last step each scenario takes.
+LAST_STEP = {
+    "reported": "",
+    "accepted": "accept",
+    "assigned": "consult",
+    "replied": "reply",
+    "verified": "verify",
+    "closed": "close",
+    "satisfied": "rate",
+    "basically": "rate",
+    "reopened": "rate",
+    "reopened_resolved": "again_rate",
+    "verify_failed": "rate",
+    "rejected": "accept",
+    "merged": "rate",
+    "suspended": "suspend_approve",
+    "resumed": "rate",
+    "overdue": "due",
+    "escalated": "rate",
+}
 
 SOURCES = {
     Source.VISIT: 25,
@@ -108,7 +130,13 @@ class Plan:
     escalate: bool = False
 
     def span_hours(self) -> float:
-        return sum(self.delays.values())
+        """How long the story takes up to its scenario's last step."""
+        total = 0.0
+        for step, hours in self.delays.items():
+            total += hours
+            if step == LAST_STEP[self.scenario]:
+                break
+        return total
 
 
 class CaseMaker:
@@ -372,11 +400,24 @@ class CaseMaker:
         case = self._create(plan, clock.t)
         with contextlib.suppress(Stop):
             self._play(plan, case, clock)
+        self._sweep(case)
         if plan.scenario == "merged" and case.pk not in self.masters:
             # the master's story was too short to hold its duplicate: report it now
             clock = Clock(self.now - dt.timedelta(hours=rng.uniform(1, 3)), self.limit)
             with contextlib.suppress(Stop):
                 self._duplicate(plan, case, clock, dispatcher)
+
+    def _sweep(self, case: Case) -> None:
+        """What the deadline sweep (every few minutes) would have done to the case by now."""
+        auto_escalate = getattr(settings, "GONGZHI_AUTO_ESCALATE", True)
+        for _round in range(3):  # an escalated case may miss its new deadline too
+            case = Case.objects.get(pk=case.pk)
+            if not case.is_open or case.status == Status.SUSPENDED or case.overdue:
+                return
+            moment = case.next_due + dt.timedelta(minutes=self.rng.uniform(5, 30))
+            if moment >= self.limit:
+                return
+            services.mark_overdue(case=case, now=moment, auto_escalate=auto_escalate)
 
     def _duplicate(self, plan: Plan, master: Case, clock: Clock, dispatcher: User) -> None:
         duplicate = self._create(plan, clock.after(self.rng.uniform(0.2, 1)), jitter=True)
