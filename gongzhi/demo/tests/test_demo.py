@@ -87,8 +87,9 @@ def test_main_accounts_have_the_documented_names_and_password(demo, settings):
     ]:
         user = User.objects.get(username=username)
         assert user.has_role(role)
-        assert user.check_password(DEMO_PASSWORD)
         assert user.display_name
+    assert User.objects.get(username="dispatcher_hn").check_password(DEMO_PASSWORD)
+    assert User.objects.values("password").distinct().count() == 1  # one password for all
     assert User.objects.get(username="handler").unit.name == "城管中队"
     assert User.objects.get(username="juwei").scope.name == "姚家角居民区"
     assert User.objects.get(username="leader_hn").scope.name == "湖南路街道"
