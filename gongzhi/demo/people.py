@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Role, Unit, UnitKind, User
+from gongzhi.core.errors import DomainError
 from gongzhi.demo.territory import Territory
 from gongzhi.territory.models import Area
 
@@ -92,6 +94,11 @@ class Accounts:
     def make(
         self, username: str, *, role: str, scope: Area, unit: Unit | None = None, name: str = ""
     ) -> User:
+        if User.objects.filter(username=username).exists():
+            raise DomainError(
+                _("用户名“%(username)s”已被占用：演示账号只能建在没有这些账号的数据库里。")
+                % {"username": username}
+            )
         user = User(
             username=username,
             password=self.hashed,

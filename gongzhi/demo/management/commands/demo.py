@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.cases.models import Status
+from gongzhi.core.errors import DomainError
 from gongzhi.demo.builder import DEFAULT_CASES, build_demo
 from gongzhi.demo.people import DEMO_PASSWORD
 from gongzhi.territory.models import Area
@@ -33,7 +34,10 @@ class Command(BaseCommand):
                 self.stdout.write("数据库中已有数据，保留现有数据，不再生成演示数据。")
                 return
             raise CommandError("数据库中已有区域数据：演示数据只能生成在空数据库上（或加 --if-empty 跳过）。")
-        result = build_demo(seed=options["seed"], cases=options["cases"], stdout=self.stdout)
+        try:
+            result = build_demo(seed=options["seed"], cases=options["cases"], stdout=self.stdout)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         for module in result.extensions:
             self.stdout.write(f"扩展：{module}")
         statuses = ", ".join(f"{Status(s).label} {n}" for s, n in sorted(result.statuses.items()))

@@ -2,6 +2,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from gongzhi.accounts.models import User
@@ -37,3 +38,12 @@ def test_same_seed_builds_the_same_demo():
     first = fingerprint(11)
     assert len(first[2]) >= 10
     assert fingerprint(11) == first
+
+
+@pytest.mark.django_db
+def test_clashing_username_stops_the_demo_with_a_clear_message_and_writes_nothing():
+    User.objects.create_user(username="admin", password="Some-long-password-1")
+    with pytest.raises(CommandError, match="admin"):
+        call_command("demo", "--cases", "5", stdout=io.StringIO())
+    assert not Area.objects.exists()
+    assert User.objects.count() == 1
