@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import Unit
@@ -261,7 +262,7 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
 
 class Consultation(models.Model):
@@ -280,7 +281,7 @@ class Consultation(models.Model):
         Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="+"
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
 
 class OutboundMessage(models.Model):
@@ -301,7 +302,7 @@ class OutboundMessage(models.Model):
     backend = models.CharField(max_length=80)
     status = models.CharField(max_length=20, default="queued")
     error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Notice, User
@@ -39,8 +40,9 @@ def leaders_for(case: Case) -> list[User]:
     return list(User.objects.filter(is_active=True, groups__name="leader", scope_id__in=ancestors).distinct())
 
 
-def notice(users: list[User], *, case: Case, kind: str, title: str, dedupe_key: str = "") -> int:
+def notice(users: list[User], *, case: Case, kind: str, title: str, dedupe_key: str = "", at=None) -> int:
     made = 0
+    at = at or timezone.now()
     for user in users:
         try:
             with transaction.atomic():
@@ -66,14 +68,19 @@ REPORTER_TEXTS = {
 }
 
 
-def tell_reporter(case: Case, kind: str, **extra: str) -> OutboundMessage | None:
+def tell_reporter(case: Case, kind: str, *, at=None, **extra: str) -> OutboundMessage | None:
     """Queue a message to the reporter (if a phone was given) and hand it to the channel."""
     if not case.reporter_phone:
         return None
     params = {"number": case.number, "reply": case.reply_text[:200], "master": "", "reason": ""}
     params.update(extra)
     message = OutboundMessage.objects.create(
-        case=case, kind=kind, to=case.reporter_phone, body=str(REPORTER_TEXTS[kind]) % params, backend=""
+        case=case,
+        kind=kind,
+        to=case.reporter_phone,
+        body=str(REPORTER_TEXTS[kind]) % params,
+        backend="",
+        created_at=at or timezone.now(),
     )
     messaging.deliver(message.pk)
     return message

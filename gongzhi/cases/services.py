@@ -120,6 +120,7 @@ def _attach(case: Case, event: CaseEvent, files: Iterable[UploadedFile]) -> None
             event=event,
             file=content,
             content_type=content_type,
+            created_at=event.created_at,
             size=content.size,
             width=width,
             height=height,
@@ -254,7 +255,7 @@ def create_case(
     Case.objects.filter(pk=case.pk).update(created_at=now)
     event = _event(case, action=Action.REPORT, actor=actor, from_status="", data={"source": source}, now=now)
     _attach(case, event, photos_)
-    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED))
+    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED, at=now))
     return case
 
 
@@ -296,7 +297,9 @@ def reject_case(
     _apply(
         case, actor=actor, action=Action.REJECT, note=reason, now=now, fields=["responded_at", "closed_at"]
     )
-    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.REJECTED, reason=reason))
+    transaction.on_commit(
+        lambda: notify.tell_reporter(case, OutboundMessage.Kind.REJECTED, at=now, reason=reason)
+    )
     return case
 
 
@@ -311,8 +314,8 @@ def _assign_fields(case: Case, *, tier: int, unit: Unit, now: dt.datetime) -> No
     deadlines.set_handling_dues(case, now)
 
 
-def _tell_unit(case: Case, kind: str, title: str) -> None:
-    notify.notice(notify.unit_members(case), case=case, kind=kind, title=title)
+def _tell_unit(case: Case, kind: str, title: str, at: dt.datetime | None = None) -> None:
+    notify.notice(notify.unit_members(case), case=case, kind=kind, title=title, at=at)
 
 
 @transaction.atomic
@@ -344,7 +347,7 @@ def assign_case(
     )
     transaction.on_commit(
         lambda: _tell_unit(
-            case, Notice.Kind.ASSIGNED, _("新工单 %(n)s：%(t)s") % {"n": case.number, "t": case.title}
+            case, Notice.Kind.ASSIGNED, _("新工单 %(n)s：%(t)s") % {"n": case.number, "t": case.title}, at=now
         )
     )
     return case
@@ -395,6 +398,7 @@ def escalate_case(
             case,
             Notice.Kind.ESCALATED,
             _("工单 %(n)s 已升级到第 %(t)d 级") % {"n": case.number, "t": to_tier},
+            at=now,
         )
     )
     return case
@@ -433,7 +437,13 @@ def _record_meeting(
     if held_on > timezone.localdate(now):
         raise DomainError(_("会商日期不能晚于今天。"))
     meeting = Consultation.objects.create(
-        case=case, kind=kind, held_on=held_on, decision=decision, lead_unit=lead_unit, recorded_by=actor
+        case=case,
+        kind=kind,
+        held_on=held_on,
+        decision=decision,
+        lead_unit=lead_unit,
+        recorded_by=actor,
+        created_at=now,
     )
     meeting.participants.set(participants)
     case.assigned_unit = lead_unit
@@ -460,6 +470,7 @@ def _record_meeting(
             kind=Notice.Kind.ASSIGNED,
             title=_("%(what)s决定：工单 %(n)s 由您单位办理")
             % {"what": Consultation.Kind(kind).label, "n": case.number},
+            at=now,
         )
     )
     return case
@@ -548,7 +559,7 @@ def reply_case(
         case, actor=actor, action=Action.REPLY, note=text, now=now, fields=["reply_text", "replied_at"]
     )
     _attach(case, event, photos_)
-    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.REPLIED))
+    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.REPLIED, at=now))
     return case
 
 
@@ -585,7 +596,10 @@ def verify_case(
         )
         transaction.on_commit(
             lambda: _tell_unit(
-                case, Notice.Kind.REOPENED, _("工单 %(n)s 核查未通过，请继续处置") % {"n": case.number}
+                case,
+                Notice.Kind.REOPENED,
+                _("工单 %(n)s 核查未通过，请继续处置") % {"n": case.number},
+                at=now,
             )
         )
     _attach(case, event, photos_)
@@ -606,7 +620,7 @@ def close_case(
     now = now or timezone.now()
     case.closed_at = now
     _apply(case, actor=actor, action=Action.CLOSE, note=note, now=now, fields=["closed_at"])
-    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.CLOSED))
+    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.CLOSED, at=now))
     return case
 
 
@@ -631,6 +645,7 @@ def _reopen(case: Case, *, actor: User | None, reason: str, now: dt.datetime) ->
             case=case,
             kind=Notice.Kind.REOPENED,
             title=_("工单 %(n)s 已重新打开：%(r)s") % {"n": case.number, "r": reason[:60]},
+            at=now,
         )
     )
 
@@ -720,6 +735,7 @@ def request_suspension(
             case=case,
             kind=Notice.Kind.INFO,
             title=_("工单 %(n)s 申请挂起，待审批") % {"n": case.number},
+            at=now,
         )
     )
     return case
@@ -832,10 +848,10 @@ def merge_case(
     )
 
     def tell() -> None:
-        notify.tell_reporter(case, OutboundMessage.Kind.MERGED, master=master.number)
+        notify.tell_reporter(case, OutboundMessage.Kind.MERGED, at=now, master=master.number)
         if master.reporter_phone:
             notify.tell_reporter(
-                master, OutboundMessage.Kind.MERGED, master=master.number, number=case.number
+                master, OutboundMessage.Kind.MERGED, at=now, master=master.number, number=case.number
             )
 
     transaction.on_commit(tell)
@@ -901,6 +917,7 @@ def mark_overdue(*, case: Case, now: dt.datetime, auto_escalate: bool) -> str | 
             kind=Notice.Kind.OVERDUE,
             title=_("工单 %(n)s 已超时") % {"n": case.number},
             dedupe_key=key,
+            at=now,
         )
     )
     return "overdue"
@@ -917,4 +934,5 @@ def notify_due_soon(*, case: Case, now: dt.datetime) -> int:
         kind=Notice.Kind.DUE_SOON,
         title=_("工单 %(n)s 即将超时") % {"n": case.number},
         dedupe_key=key,
+        at=now,
     )
