@@ -197,6 +197,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "soon": timezone.now() + timezone.timedelta(hours=24),
         "can_create": user.has_role("leader", "dispatcher", "neighbourhood", "gridworker"),
+        "filtering": any(k not in ("view", "after") and v for k, v in request.GET.items()),
         "views": [("mine", _("我的")), ("unit", _("本单位")), ("tier", _("本层级")), ("all", _("全部"))],
     }
     if request.htmx and request.GET.get("after"):
