@@ -176,6 +176,8 @@ class IdempotencyRecord(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
     scope = models.CharField(max_length=100)
+    # SHA-256 of the request body: a key reused for a different request is refused.
+    fingerprint = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
