@@ -43,7 +43,7 @@ from gongzhi.territory.models import Area
 
 router = Router(tags=["cases"])
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class QueueQuery(Schema):
@@ -123,7 +123,7 @@ def queue(request: HttpRequest, filters: Query[QueueQuery]):
     return {"items": [CaseOut.from_case(c, now) for c in rows], "next": cursor}
 
 
-@router.get("/categories", response=list[CategoryOut], summary="类别")
+@router.get("/categories", response={200: list[CategoryOut], 401: ErrorOut}, summary="类别")
 def categories(request: HttpRequest):
     return [
         {"id": c.pk, "code": c.code, "name": c.name, "parent_code": c.parent.code if c.parent_id else None}
@@ -131,7 +131,9 @@ def categories(request: HttpRequest):
     ]
 
 
-@router.get("/units", response=list[UnitOut], summary="本街道的处置单位（派遣、会商用）")
+@router.get(
+    "/units", response={200: list[UnitOut], 401: ErrorOut}, summary="本街道的处置单位（派遣、会商用）"
+)
 def units(request: HttpRequest):
     scope = request.auth.scope
     if scope is None:

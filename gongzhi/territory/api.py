@@ -63,7 +63,7 @@ def _out(area: Area) -> dict:
     }
 
 
-@router.get("/", response=list[AreaOut], summary="管辖范围内的区域")
+@router.get("/", response={200: list[AreaOut], 401: ErrorOut, 422: ErrorOut}, summary="管辖范围内的区域")
 def areas(request: HttpRequest, filters: Query[AreaQuery]):
     qs = _scoped(request)
     if filters.kind:
@@ -71,12 +71,16 @@ def areas(request: HttpRequest, filters: Query[AreaQuery]):
     return [_out(a) for a in qs.order_by("path")]
 
 
-@router.get("/outlines", response=dict, summary="区域边界 (GeoJSON FeatureCollection, WGS84)")
+@router.get(
+    "/outlines",
+    response={200: dict, 401: ErrorOut, 422: ErrorOut},
+    summary="区域边界 (GeoJSON FeatureCollection, WGS84)",
+)
 def outline_collection(request: HttpRequest, filters: Query[AreaQuery]):
     return outlines.collection(_scoped(request).filter(kind__in=filters.kind or outlines.MAP_KINDS))
 
 
-@router.get("/{code}", response={200: AreaDetailOut, 404: ErrorOut}, summary="区域详情和边界")
+@router.get("/{code}", response={200: AreaDetailOut, 401: ErrorOut, 404: ErrorOut}, summary="区域详情和边界")
 def area(request: HttpRequest, code: str):
     found = Area.objects.filter(code=code).first()
     if found is None or not permissions.has(request.auth, "area.view", found):
