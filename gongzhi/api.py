@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import ninja
+from django.db import DataError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import escape
@@ -105,6 +106,15 @@ def validation_error(request: HttpRequest, exc: ValidationError):
     return _error(
         request, 422, "validation", _("请求内容不符合要求，请检查 details 中列出的字段。"), {"errors": errors}
     )
+
+
+@api.exception_handler(ValueError)
+@api.exception_handler(DataError)
+def nul_in_text(request: HttpRequest, exc: Exception):
+    # PostgreSQL refuses text holding NUL characters; a caller sending them made a bad request.
+    if "NUL" in str(exc):
+        return _error(request, 400, "invalid_characters", _("请求中含有不允许的控制字符（NUL）。"))
+    raise exc
 
 
 @api.exception_handler(AuthenticationError)

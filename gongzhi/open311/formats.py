@@ -7,6 +7,7 @@ caller names (`LIST_ITEM_TAGS`), None becomes an empty element, booleans "true"/
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405 - building XML only; nothing is parsed here
 
@@ -28,6 +29,10 @@ LIST_ITEM_TAGS = {
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
+# Characters XML 1.0 cannot carry (control characters other than tab, newline, return).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -35,7 +40,7 @@ def _text(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:

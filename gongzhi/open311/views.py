@@ -79,6 +79,9 @@ def endpoint(*methods: str) -> Callable:
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
+            if any("\x00" in v for q in (request.GET, request.POST) for vs in q.lists() for v in vs[1]):
+                # PostgreSQL cannot store or compare text with NUL; refuse it up front.
+                return formats.errors(fmt, 400, (400, _("参数中含有不允许的控制字符。")))
             try:
                 return view(request, fmt, **kwargs)
             except Refused as refused:

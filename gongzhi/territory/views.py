@@ -51,7 +51,7 @@ def filters_from(query) -> case_selectors.QueueFilters:
         overdue=query.get("overdue") in ("1", "true", "on"),
         since=_date(query.get("since")),
         until=_date(query.get("until")),
-        q=query.get("q", "")[:100],
+        q=query.get("q", "").replace("\x00", "")[:100],
     )
 
 

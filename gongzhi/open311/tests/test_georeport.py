@@ -488,3 +488,10 @@ def test_service_request_updates_bad_date_is_400(world, client):
 
 def test_unknown_format_is_not_routed(world, client):
     assert client.get(f"{BASE}/services.csv").status_code == 404
+
+
+def test_control_characters_do_not_break_the_xml(world, client, key_a):
+    assert post(client, key_a, description="楼道\x00飞线").status_code == 400  # NUL: refused
+    assert post(client, key_a, description="楼道\x1b飞线\x08充电").status_code == 201
+    root = xml(client.get(f"{BASE}/requests.xml"))
+    assert root.findtext("request/description") == "楼道飞线充电"

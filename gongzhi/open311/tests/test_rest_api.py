@@ -222,3 +222,10 @@ def test_openapi_and_docs_load_without_a_cdn(world, client):
 def test_session_login_works_for_reads(world, client):
     client.force_login(world.a.users["dispatcher"])
     assert client.get("/api/cases/").status_code == 200
+
+
+def test_nul_characters_are_a_400_not_a_500(world, client, a_dispatcher):
+    response = client.get("/api/cases/?q=a%00b", **a_dispatcher)
+    assert response.status_code in (200, 400)  # SQLite copes; PostgreSQL refuses NUL -> 400
+    response = client.get("/api/cases/12%0034", **a_dispatcher)
+    assert response.status_code in (400, 404)
