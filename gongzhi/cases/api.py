@@ -250,9 +250,8 @@ def escalate(request: HttpRequest, number: str, payload: EscalateIn):
     return _done(request, case)
 
 
-@_action("/{number}/consult", "记录网格会商（二级）")
-def consult(request: HttpRequest, number: str, payload: MeetingIn):
-    case = services.record_consultation(
+def _meeting(request: HttpRequest, number: str, payload: MeetingIn, record) -> dict:
+    case = record(
         case=_case(request, number),
         actor=request.auth,
         held_on=payload.held_on,
@@ -263,21 +262,16 @@ def consult(request: HttpRequest, number: str, payload: MeetingIn):
         expected_version=payload.expected_version,
     )
     return _done(request, case)
+
+
+@_action("/{number}/consult", "记录网格会商（二级）")
+def consult(request: HttpRequest, number: str, payload: MeetingIn):
+    return _meeting(request, number, payload, services.record_consultation)
 
 
 @_action("/{number}/coordinate", "记录街道协调（三级）")
 def coordinate(request: HttpRequest, number: str, payload: MeetingIn):
-    case = services.record_coordination(
-        case=_case(request, number),
-        actor=request.auth,
-        held_on=payload.held_on,
-        participants=_units(request, payload.participants),
-        decision=payload.decision,
-        lead_unit=_unit(request, payload.lead_unit),
-        co_units=_units(request, payload.co_units),
-        expected_version=payload.expected_version,
-    )
-    return _done(request, case)
+    return _meeting(request, number, payload, services.record_coordination)
 
 
 @_action("/{number}/reply", "反馈办理结果")

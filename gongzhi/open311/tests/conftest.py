@@ -46,8 +46,3 @@ def attributes(world):
             order=3,
         ),
     ]
-
-
-# A point inside A's estate (deepest area) and one inside B.
-A_POINT = {"lat": "31.2005", "long": "121.4005"}
-B_POINT = {"lat": "31.2005", "long": "121.5005"}

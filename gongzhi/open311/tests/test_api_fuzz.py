@@ -15,9 +15,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from gongzhi.cases import services as case_services
-from gongzhi.cases.models import Source
 from gongzhi.open311 import services
+from gongzhi.open311.tests.helpers import file_staff_case
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 EXAMPLES = int(os.environ.get("GONGZHI_FUZZ_EXAMPLES", "3"))
@@ -36,17 +35,7 @@ def in_process_wsgi():
 
 @pytest.fixture
 def fuzz_world(world, in_process_wsgi):
-    def case(side):
-        return case_services.create_case(
-            actor=side.users["gridworker"],
-            category=world.category,
-            title="飞线充电",
-            description="巡查发现",
-            source=Source.PATROL,
-            area=side.neighbourhood,
-        )
-
-    a_case, b_case = case(world.a), case(world.b)
+    a_case, b_case = file_staff_case(world, world.a), file_staff_case(world, world.b)
     _token, secret = services.issue_token(user=world.a.users["dispatcher"], name="fuzz")
     return {"token": secret, "a": a_case.number, "b": b_case.number}
 

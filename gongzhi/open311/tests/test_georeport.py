@@ -10,7 +10,7 @@ from django.utils import timezone
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Case, Source, Status
 from gongzhi.open311.models import RequestRecord
-from gongzhi.open311.tests.conftest import A_POINT, B_POINT
+from gongzhi.open311.tests.helpers import A_POINT, B_POINT, file_staff_case
 
 BASE = "/open311/v2"
 
@@ -323,16 +323,7 @@ def test_closed_case_reads_closed_with_the_reply_as_notes(world, client, filed):
 
 
 def _staff_case(world, side, days_ago=0):
-    now = timezone.now() - dt.timedelta(days=days_ago)
-    return case_services.create_case(
-        actor=side.users["gridworker"],
-        category=world.category,
-        title="t",
-        description="巡查发现",
-        source=Source.PATROL,
-        area=side.neighbourhood,
-        now=now,
-    )
+    return file_staff_case(world, side, now=timezone.now() - dt.timedelta(days=days_ago))
 
 
 def test_requests_default_to_the_last_90_days(world, client):

@@ -2,27 +2,14 @@
 
 import pytest
 
-from gongzhi.cases import services as case_services
-from gongzhi.cases.models import Case, Source, Status
+from gongzhi.cases.models import Case, Status
 from gongzhi.open311 import services
+from gongzhi.open311.tests.helpers import file_staff_case
 
 
 def token_for(user):
     _token, secret = services.issue_token(user=user, name="test")
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-
-def staff_case(world, side, **kwargs):
-    params = dict(
-        actor=side.users["gridworker"],
-        category=world.category,
-        title="楼道飞线充电",
-        description="巡查发现飞线充电",
-        source=Source.PATROL,
-        area=side.neighbourhood,
-    )
-    params.update(kwargs)
-    return case_services.create_case(**params)
 
 
 @pytest.fixture
@@ -53,8 +40,8 @@ def test_token_is_stored_as_a_digest_only(world):
 
 
 def test_queue_is_scoped_and_paginated_by_cursor(world, client, a_dispatcher):
-    mine = [staff_case(world, world.a) for _ in range(3)]
-    staff_case(world, world.b)
+    mine = [file_staff_case(world, world.a) for _ in range(3)]
+    file_staff_case(world, world.b)
     first = client.get("/api/cases/?limit=2", **a_dispatcher).json()
     assert len(first["items"]) == 2 and first["next"]
     second = client.get(f"/api/cases/?limit=2&after={first['next']}", **a_dispatcher).json()
@@ -64,7 +51,7 @@ def test_queue_is_scoped_and_paginated_by_cursor(world, client, a_dispatcher):
 
 
 def test_b_token_never_sees_an_a_case(world, client):
-    a_case = staff_case(world, world.a)
+    a_case = file_staff_case(world, world.a)
     headers = token_for(world.b.users["leader"])
     assert client.get("/api/cases/?status=any", **headers).json()["items"] == []
     response = client.get(f"/api/cases/{a_case.number}", **headers)
@@ -77,14 +64,14 @@ def test_b_token_never_sees_an_a_case(world, client):
 
 
 def test_detail_has_the_timeline(world, client, a_dispatcher):
-    case = staff_case(world, world.a)
+    case = file_staff_case(world, world.a)
     body = client.get(f"/api/cases/{case.number}", **a_dispatcher).json()
     assert body["number"] == case.number and [e["action"] for e in body["timeline"]] == ["report"]
     assert "accept" in body["allowed_actions"]
 
 
 def test_actions_go_through_the_services(world, client, a_dispatcher):
-    case = staff_case(world, world.a)
+    case = file_staff_case(world, world.a)
     url = f"/api/cases/{case.number}"
     assert (
         client.post(
@@ -106,7 +93,7 @@ def test_actions_go_through_the_services(world, client, a_dispatcher):
 
 
 def test_refused_action_is_403_and_bad_transition_409(world, client, a_dispatcher):
-    case = staff_case(world, world.a)
+    case = file_staff_case(world, world.a)
     gridworker = token_for(world.a.users["gridworker"])
     response = client.post(
         f"/api/cases/{case.number}/accept", {}, content_type="application/json", **gridworker
@@ -119,7 +106,7 @@ def test_refused_action_is_403_and_bad_transition_409(world, client, a_dispatche
 
 
 def test_stale_version_is_409(world, client, a_dispatcher):
-    case = staff_case(world, world.a)
+    case = file_staff_case(world, world.a)
     response = client.post(
         f"/api/cases/{case.number}/accept",
         {"expected_version": case.version + 5},
@@ -130,7 +117,7 @@ def test_stale_version_is_409(world, client, a_dispatcher):
 
 
 def test_validation_errors_are_422_with_fields(world, client, a_dispatcher):
-    case = staff_case(world, world.a)
+    case = file_staff_case(world, world.a)
     response = client.post(
         f"/api/cases/{case.number}/assign", {"tier": 9}, content_type="application/json", **a_dispatcher
     )
