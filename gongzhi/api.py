@@ -64,13 +64,15 @@ class LocalSwagger(DocsBase):
             return reverse(f"{api.urls_namespace}:docs-asset", kwargs={"name": name})
 
         config = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout", "deepLinking": True}
+        # Script content is raw text: JSON with "<" escaped cannot close the element.
+        settings_json = json.dumps(config).replace("<", "\\u003c")
         html = f"""<!DOCTYPE html>
 <html lang="zh-hans"><head><meta charset="utf-8">
 <link rel="stylesheet" href="{asset("swagger-ui.css")}">
 <link rel="icon" href="{asset("favicon.png")}">
 <title>{escape(api.title)}</title></head>
 <body data-csrf-token="" data-api-csrf="">
-<script type="application/json" id="swagger-settings">{escape(json.dumps(config))}</script>
+<script type="application/json" id="swagger-settings">{settings_json}</script>
 <div id="swagger-ui"></div>
 <script src="{asset("swagger-ui-bundle.js")}"></script>
 <script src="{asset("swagger-ui-init.js")}"></script>

@@ -1,5 +1,7 @@
 """The REST API at /api/: token auth, scope, the services behind each action, errors."""
 
+import json
+
 import pytest
 
 from gongzhi.cases.models import Case, Status
@@ -200,6 +202,8 @@ def test_openapi_and_docs_load_without_a_cdn(world, client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/cases/{number}/assign" in schema["paths"]
     page = client.get("/api/docs").content.decode()
+    config = page.split('id="swagger-settings">')[1].split("</script>")[0]
+    assert json.loads(config)["url"] == "/api/openapi.json"
     assert "cdn" not in page and "http" not in page.replace('"url": "/api/openapi.json"', "")
     asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and b"SwaggerUIBundle" in b"".join(asset.streaming_content)
