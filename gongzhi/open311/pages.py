@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.accounts import permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.open311 import services
-from gongzhi.open311.models import ApiKey
+from gongzhi.open311.models import ApiKey, ApiToken
 from gongzhi.territory.selectors import subdistricts
 
 
@@ -46,3 +46,24 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "open311/keys.html", {"forbidden": True}, status=403)
     services.revoke_key(key=get_object_or_404(ApiKey, pk=pk), actor=request.user)
     return redirect("open311:keys")
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """A staff member's own REST API tokens: issue (shown once) and revoke."""
+    context: dict = {}
+    if request.method == "POST":
+        try:
+            token, secret = services.issue_token(user=request.user, name=request.POST.get("name", ""))
+            context.update(new_token=token, secret=secret)
+        except DomainError as error:
+            context["error"] = error.message
+    context["tokens"] = ApiToken.objects.filter(user=request.user)
+    return render(request, "open311/tokens.html", context, status=400 if "error" in context else 200)
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    services.revoke_token(token=get_object_or_404(ApiToken, pk=pk, user=request.user))
+    return redirect("open311:tokens")

@@ -15,4 +15,6 @@ urlpatterns = [
     re_path(r"^v2/servicerequestupdates" + FMT, views.request_updates, name="updates"),
     path("keys/", pages.keys, name="keys"),
     path("keys/<int:pk>/revoke/", pages.revoke, name="revoke"),
+    path("tokens/", pages.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", pages.revoke_token, name="revoke_token"),
 ]

@@ -486,3 +486,10 @@ def test_control_characters_do_not_break_the_xml(world, client, key_a):
     assert post(client, key_a, description="楼道\x1b飞线\x08充电").status_code == 201
     root = xml(client.get(f"{BASE}/requests.xml"))
     assert root.findtext("request/description") == "楼道飞线充电"
+
+
+def test_request_list_query_count_does_not_grow_with_rows(world, client, django_assert_max_num_queries):
+    for _ in range(6):
+        _staff_case(world, world.a)
+    with django_assert_max_num_queries(3):
+        assert len(client.get(f"{BASE}/requests.json").json()) == 6

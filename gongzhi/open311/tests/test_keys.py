@@ -76,3 +76,18 @@ def test_only_admins_manage_keys(world, client):
         client.post("/open311/keys/", {"name": "x", "subdistrict": world.a.subdistrict.pk}).status_code == 403
     )
     assert not ApiKey.objects.exists()
+
+
+def test_staff_issue_and_revoke_their_own_tokens_on_the_page(world, client):
+    user = world.a.users["dispatcher"]
+    client.force_login(user)
+    response = client.post("/open311/tokens/", {"name": "脚本"})
+    secret = response.context["secret"]
+    token = ApiToken.objects.get()
+    assert token.user == user and ApiToken.objects.matching(secret) == token
+    assert client.get("/api/cases/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    client.force_login(world.b.users["dispatcher"])
+    assert client.post(f"/open311/tokens/{token.pk}/revoke/").status_code == 404  # not theirs
+    client.force_login(user)
+    client.post(f"/open311/tokens/{token.pk}/revoke/")
+    assert ApiToken.objects.matching(secret) is None

@@ -220,3 +220,12 @@ def test_nul_characters_are_a_400_not_a_500(world, client, a_dispatcher):
     assert response.status_code in (200, 400)  # SQLite copes; PostgreSQL refuses NUL -> 400
     response = client.get("/api/cases/12%0034", **a_dispatcher)
     assert response.status_code in (400, 404)
+
+
+def test_queue_query_count_does_not_grow_with_rows(
+    world, client, a_dispatcher, django_assert_max_num_queries
+):
+    for _ in range(6):
+        file_staff_case(world, world.a)
+    with django_assert_max_num_queries(8):
+        assert len(client.get("/api/cases/", **a_dispatcher).json()["items"]) == 6
