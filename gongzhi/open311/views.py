@@ -139,12 +139,16 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 # ---------------------------------------------------------------- requests
 
 
+_UNESCAPED_PLUS = re.compile(r"(?<=\d) (\d{2}(?::?\d{2})?)$")
+
+
 def _moment(value: str, name: str) -> dt.datetime | None:
     value = (value or "").strip()
     if not value:
         return None
     try:
-        moment = parse_datetime(value.replace(" ", "+"))  # a "+" left unescaped in a URL reads as " "
+        # A "+" left unescaped in a query string arrives as " ": "…T08:00:00 08:00".
+        moment = parse_datetime(_UNESCAPED_PLUS.sub(r"+\1", value))
         if moment is None and (day := parse_date(value)):
             moment = dt.datetime.combine(day, dt.time())
     except ValueError:

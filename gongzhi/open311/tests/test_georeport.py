@@ -493,3 +493,17 @@ def test_request_list_query_count_does_not_grow_with_rows(world, client, django_
         _staff_case(world, world.a)
     with django_assert_max_num_queries(3):
         assert len(client.get(f"{BASE}/requests.json").json()) == 6
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T08:00:00+08:00",
+        "2026-01-01T08:00:00 08:00",
+        "2026-01-01 00:00:00",
+        "2026-01-01",
+    ],
+)
+def test_start_date_forms_are_accepted(world, client, start):
+    assert client.get(f"{BASE}/requests.json", {"start_date": start}).status_code == 200
