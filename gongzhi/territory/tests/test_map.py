@@ -73,3 +73,11 @@ def test_gcj02_setting_converts_what_the_map_draws(world, client, settings):
     (feature,) = client.get(reverse("territory:points")).json()["features"]
     lat, lng = coords.wgs84_to_gcj02(31.2005, 121.4005)
     assert feature["geometry"]["coordinates"] == pytest.approx([lng, lat], abs=1e-7)
+
+
+def test_mine_view_shows_what_the_user_reported(world, client):
+    mine = staff_case(world, world.a)
+    staff_case(world, world.a, actor=world.a.users["dispatcher"])
+    client.force_login(world.a.users["gridworker"])
+    features = client.get(reverse("territory:points"), {"view": "mine"}).json()["features"]
+    assert [f["properties"]["number"] for f in features] == [mine.number]
