@@ -10,7 +10,7 @@ import json
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import File, Form, Header, Query, Router, Schema, UploadedFile
 from pydantic import Field
 
 from gongzhi.accounts import permissions
@@ -381,4 +381,15 @@ def merge(request: HttpRequest, number: str, payload: MergeIn):
 @_action("/{number}/notes", "添加备注")
 def add_note(request: HttpRequest, number: str, payload: NoteIn):
     case = services.add_note(case=_case(request, number), actor=request.auth, note=payload.note)
+    return _done(request, case)
+
+
+@_action("/{number}/photos", "添加带照片的备注（multipart：note 和 photos）")
+def add_photos(
+    request: HttpRequest,
+    number: str,
+    note: Form[str],
+    photos: File[list[UploadedFile]],
+):
+    case = services.add_note(case=_case(request, number), actor=request.auth, note=note, photos_=photos)
     return _done(request, case)

@@ -88,6 +88,14 @@ class CaseOut(Schema):
         }
 
 
+class AttachmentOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    width: int
+    height: int
+
+
 class EventOut(Schema):
     seq: int
     action: str
@@ -98,6 +106,7 @@ class EventOut(Schema):
     note: str
     data: dict
     created_at: dt.datetime
+    attachments: list[AttachmentOut]
 
     @staticmethod
     def from_event(event: CaseEvent) -> dict:
@@ -111,6 +120,16 @@ class EventOut(Schema):
             "note": event.note,
             "data": event.data,
             "created_at": event.created_at,
+            "attachments": [
+                {
+                    "id": a.pk,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "width": a.width,
+                    "height": a.height,
+                }
+                for a in event.attachments.all()
+            ],
         }
 
 

@@ -34,7 +34,8 @@ def in_process_wsgi():
 
 
 @pytest.fixture
-def fuzz_world(world, in_process_wsgi):
+def fuzz_world(world, in_process_wsgi, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # should a generated upload ever be a valid image
     a_case, b_case = file_staff_case(world, world.a), file_staff_case(world, world.b)
     _token, secret = services.issue_token(user=world.a.users["dispatcher"], name="fuzz")
     return {"token": secret, "a": a_case.number, "b": b_case.number}

@@ -229,3 +229,27 @@ def test_queue_query_count_does_not_grow_with_rows(
         file_staff_case(world, world.a)
     with django_assert_max_num_queries(8):
         assert len(client.get("/api/cases/", **a_dispatcher).json()["items"]) == 6
+
+
+def test_note_with_photos_is_multipart(world, client, a_dispatcher, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    case = file_staff_case(world, world.a)
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
+    photo = SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png")
+    response = client.post(
+        f"/api/cases/{case.number}/photos", {"note": "现场照片", "photos": [photo]}, **a_dispatcher
+    )
+    assert response.status_code == 200, response.content
+    event = response.json()["timeline"][-1]
+    assert event["action"] == "note" and event["attachments"][0]["width"] == 40
+    fake = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
+    response = client.post(
+        f"/api/cases/{case.number}/photos", {"note": "假图", "photos": [fake]}, **a_dispatcher
+    )
+    assert response.status_code == 400 and case.events.count() == 2
