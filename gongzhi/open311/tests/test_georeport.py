@@ -507,3 +507,27 @@ def test_request_list_query_count_does_not_grow_with_rows(world, client, django_
 )
 def test_start_date_forms_are_accepted(world, client, start):
     assert client.get(f"{BASE}/requests.json", {"start_date": start}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["services", "services/0101", "requests", "requests/X1", "tokens/t1", "servicerequestupdates"]
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_every_read_endpoint_checks_jurisdiction(world, client, path, fmt):
+    response = client.get(f"{BASE}/{path}.{fmt}", {"jurisdiction_id": "NOPE"})
+    assert response.status_code == 404 and error_code(response, fmt) == 404
+
+
+@pytest.mark.parametrize("path", ["requests", "requests/X1", "tokens/t1", "servicerequestupdates"])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_every_request_read_refuses_a_bad_key(world, client, path, fmt):
+    response = client.get(f"{BASE}/{path}.{fmt}", {"api_key": "gzk_12345678_wrong"})
+    assert response.status_code == 403 and error_code(response, fmt) == 403
+
+
+@pytest.mark.parametrize(
+    "path", ["discovery", "services", "services/0101", "requests/X1", "servicerequestupdates"]
+)
+def test_post_on_read_endpoints_is_405_in_spec_shape(world, client, path):
+    response = client.post(f"{BASE}/{path}.xml", {})
+    assert response.status_code == 405 and error_code(response, "xml") == 405
