@@ -80,10 +80,6 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
 
-    @property
-    def area(self) -> Area:
-        return self.subdistrict
-
 
 class ApiToken(models.Model):
     """A staff member's token for the REST API at /api/ (Authorization: Bearer …)."""
