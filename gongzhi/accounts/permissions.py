@@ -98,7 +98,13 @@ _other_rules = {
     "audit.view": role("auditor"),
 }
 
-for _name, _predicate in {**_case_rules, **_other_rules}.items():
+# Open311 client keys and REST API tokens (issue 4).
+_api_rules = {
+    "apikey.manage": role("admin"),
+    "map.view": role("auditor", "leader", "dispatcher", "handler", "neighbourhood", "gridworker"),
+}
+
+for _name, _predicate in {**_case_rules, **_other_rules, **_api_rules}.items():
     PERMISSIONS.add_rule(_name, _predicate)
 
 CASE_ACTIONS = [
