@@ -6,7 +6,11 @@ from gongzhi.accounts import permissions
 
 
 def platform(request: HttpRequest) -> dict:
-    context = {"GONGZHI_TILE_URL": settings.GONGZHI_TILE_URL, "DEBUG": settings.DEBUG}
+    context = {
+        "GONGZHI_TILE_URL": settings.GONGZHI_TILE_URL,
+        "GONGZHI_TILE_GCJ02": settings.GONGZHI_TILE_GCJ02,
+        "DEBUG": settings.DEBUG,
+    }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         from gongzhi.core import calendar
