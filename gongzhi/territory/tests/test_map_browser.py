@@ -1,7 +1,5 @@
 """The staff map in a real Chromium: a case's point is drawn and clicking it leads to the case."""
 
-import shutil
-
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY
@@ -10,8 +8,6 @@ from gongzhi.core.testing import build_world
 from gongzhi.open311.tests.helpers import file_staff_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def session_cookie(client, user, live_server):
@@ -24,64 +20,44 @@ def session_cookie(client, user, live_server):
     }
 
 
-def test_clicking_a_case_on_the_map_opens_it(live_server, client, settings):
-    if CHROMIUM is None:
-        pytest.skip("no chromium installed")
+def test_clicking_a_case_on_the_map_opens_it(browser, live_server, client, settings):
     # Main's settings list the project's static folder; this branch's do not yet.
     settings.STATICFILES_DIRS = [settings.BASE_DIR / "gongzhi" / "static"]
-    sync_api = pytest.importorskip("playwright.sync_api")
     world = build_world()
     with_point = file_staff_case(world, world.a, area=None, lat=31.2005, lng=121.4005)
     other = file_staff_case(world, world.b)
     cookie = session_cookie(client, world.a.users["dispatcher"], live_server)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            context = browser.new_context()
-            context.add_cookies([cookie])
-            page = context.new_page()
-            outside = []
-            page.on(
-                "request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None
-            )
-            page.goto(f"{live_server.url}/map/")
-            pin = page.locator(f'.gz-pin[data-number="{with_point.number}"]')
-            pin.wait_for(timeout=10_000)
-            assert page.locator(f'.gz-pin[data-number="{other.number}"]').count() == 0
-            assert page.locator("path.leaflet-interactive").count() >= 2  # grid and neighbourhood outlines
-            pin.click()
-            link = page.locator(f'a.case-link[data-number="{with_point.number}"]')
-            link.wait_for(timeout=5_000)
-            link.click()
-            page.wait_for_url(f"**/cases/{with_point.number}/")
-            assert outside == []  # nothing loaded from the internet
-        finally:
-            browser.close()
+    context = browser.new_context()
+    context.add_cookies([cookie])
+    page = context.new_page()
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
+    page.goto(f"{live_server.url}/map/")
+    pin = page.locator(f'.gz-pin[data-number="{with_point.number}"]')
+    pin.wait_for(timeout=10_000)
+    assert page.locator(f'.gz-pin[data-number="{other.number}"]').count() == 0
+    assert page.locator("path.leaflet-interactive").count() >= 2  # grid and neighbourhood outlines
+    pin.click()
+    link = page.locator(f'a.case-link[data-number="{with_point.number}"]')
+    link.wait_for(timeout=5_000)
+    link.click()
+    page.wait_for_url(f"**/cases/{with_point.number}/")
+    assert outside == []  # nothing loaded from the internet
 
 
-def test_point_picker_fills_wgs84_from_a_gcj02_map(live_server, settings):
-    if CHROMIUM is None:
-        pytest.skip("no chromium installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_point_picker_fills_wgs84_from_a_gcj02_map(browser, live_server, settings):
     settings.STATICFILES_DIRS = [settings.BASE_DIR / "gongzhi" / "static"]
     static = f"{live_server.url}/static"
     html = f"""<!doctype html><html><head><link rel="stylesheet" href="{static}/vendor/leaflet/leaflet.css">
     <script src="{static}/vendor/leaflet/leaflet.js"></script><script src="{static}/gongzhi/map.js"></script>
     </head><body><div id="pick" style="width:400px;height:300px"></div>
     <input id="lat"><input id="lng"></body></html>"""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(f"{live_server.url}/healthz")  # same origin for the scripts
-            page.set_content(html)
-            page.wait_for_function("typeof window.gongzhiPickPoint === 'function'")
-            page.evaluate(
-                "gongzhiPickPoint('pick', 'lat', 'lng', {gcj02: true, centre: [31.2, 121.4], zoom: 18})"
-            )
-            page.locator("#pick").click(position={"x": 200, "y": 150})
-            lat, lng = float(page.input_value("#lat")), float(page.input_value("#lng"))
-        finally:
-            browser.close()
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/healthz")  # same origin for the scripts
+    page.set_content(html)
+    page.wait_for_function("typeof window.gongzhiPickPoint === 'function'")
+    page.evaluate("gongzhiPickPoint('pick', 'lat', 'lng', {gcj02: true, centre: [31.2, 121.4], zoom: 18})")
+    page.locator("#pick").click(position={"x": 200, "y": 150})
+    lat, lng = float(page.input_value("#lat")), float(page.input_value("#lng"))
     # The map drew in GCJ-02 around the WGS84 centre; the click at its middle comes back as WGS84.
     assert lat == pytest.approx(31.2, abs=2e-5) and lng == pytest.approx(121.4, abs=2e-5)
