@@ -198,3 +198,8 @@ def counts_by_child_area(user: User, qs: QuerySet, within: Area) -> list[tuple[A
     if user.scope_id and not within.path.startswith(user.scope.path):
         children = [c for c in children if c.path.startswith(user.scope.path)]
     return [(child, qs.filter(area__path__startswith=child.path).count()) for child in children]
+
+
+def changes_by_reference(reference: str, *, subdistrict_id: int) -> QuerySet[RegistryChange]:
+    """The registry changes made under one reference (e.g. "visit:12"), for a caller who may see it."""
+    return RegistryChange.objects.filter(reference=reference, subdistrict_id=subdistrict_id)
