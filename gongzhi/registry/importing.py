@@ -621,8 +621,13 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
     for r, _p in created + moved + [(r, c) for r, c in changed if "relation" in c]:
         if r.relation == Relation.HEAD and r.household_id:
             heads[r.household_id] = r.pk
+    by_id = {h.pk: h for h in households.values()}
+    headed = []
     for household_id, resident_id in heads.items():
-        Household.objects.filter(pk=household_id).update(head_id=resident_id)
+        household = by_id.get(household_id) or Household(pk=household_id)
+        household.head_id = resident_id
+        headed.append(household)
+    Household.objects.bulk_update(headed, ["head"], batch_size=BATCH)
     _import_tags(planned, by_hash, created, actor)
 
 
