@@ -4,9 +4,11 @@ once; services raise the first one, imports report them all."""
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -53,6 +55,15 @@ def label(field: str) -> str:
     return str(LABELS.get(field, field))
 
 
+@functools.lru_cache(maxsize=64)
+def _choice_map(choices: type[models.TextChoices], language: str) -> tuple[dict[str, str], str]:
+    mapping = {}
+    for code, name in choices.choices:
+        mapping[code] = code
+        mapping[str(name)] = code
+    return mapping, "、".join(str(n) for _c, n in choices.choices)
+
+
 def choice(value, choices: type[models.TextChoices], *, field: str, default: str | None = None) -> str:
     """A choice given by its code or its Chinese label."""
     text = str(value or "").strip()
@@ -60,10 +71,9 @@ def choice(value, choices: type[models.TextChoices], *, field: str, default: str
         if default is not None:
             return default
         raise FieldError(field, _("请填写%(label)s。") % {"label": label(field)})
-    for code, name in choices.choices:
-        if text in (code, str(name)):
-            return code
-    options = "、".join(str(n) for _c, n in choices.choices)
+    mapping, options = _choice_map(choices, translation.get_language() or "")
+    if text in mapping:
+        return mapping[text]
     raise FieldError(
         field,
         _("%(label)s“%(value)s”无效，可选：%(options)s。")
@@ -154,14 +164,18 @@ def resident(raw: dict) -> tuple[dict, list[FieldError]]:
         errors, choice, raw.get("relation"), Relation, field="relation", default=Relation.OTHER
     )
     out["moved_in_on"] = _collect(
-        errors, validators.parse_date, raw.get("moved_in_on"), field="moved_in_on", label=label("moved_in_on")
+        errors,
+        validators.parse_date,
+        raw.get("moved_in_on"),
+        field="moved_in_on",
+        label=LABELS["moved_in_on"],
     )
     out["moved_out_on"] = _collect(
         errors,
         validators.parse_date,
         raw.get("moved_out_on"),
         field="moved_out_on",
-        label=label("moved_out_on"),
+        label=LABELS["moved_out_on"],
     )
     if out["moved_in_on"] and out["moved_out_on"] and out["moved_out_on"] < out["moved_in_on"]:
         errors.append(FieldError("moved_out_on", _("迁出日期不能早于迁入日期。")))

@@ -26,6 +26,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 VERSION = "g1"
 DEMO_FIELD_KEYS = "demo1:aes:" + base64.b64encode(hashlib.sha256(b"gongzhi-demo-field-key").digest()).decode()
@@ -60,8 +62,20 @@ class Key:
         return decryptor.update(body[:-16]) + decryptor.finalize()
 
 
+_settings_cache: dict[str, str] = {}
+
+
 def _setting(name: str, default: str) -> str:
-    return str(getattr(settings, name, None) or os.environ.get(name) or default)
+    # Read once per process (settings access is slow at 100,000 rows); tests that override the
+    # setting clear the cache through the setting_changed signal below.
+    if name not in _settings_cache:
+        _settings_cache[name] = str(getattr(settings, name, None) or os.environ.get(name) or default)
+    return _settings_cache[name]
+
+
+@receiver(setting_changed)
+def _forget_settings(*, setting: str, **kwargs) -> None:
+    _settings_cache.pop(setting, None)
 
 
 @lru_cache(maxsize=8)

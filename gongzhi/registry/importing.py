@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,6 +243,67 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def _fast_insert(model, objs: list, *, fetch_pks: bool = False) -> None:
+    """INSERT many rows with executemany: several times faster than bulk_create for wide rows,
+    which matters at 100,000 rows. Values are prepared by the fields themselves (as Django does);
+    primary keys, when asked for, are read back through the unique `uid`."""
+    if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    auto = [bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields]
+    quote = connection.ops.quote_name
+    # Identifiers come from the model's metadata, values are bound parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    now = timezone.now()
+    rows = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        row = []
+        for f, is_auto in zip(fields, auto, strict=True):
+            if is_auto:
+                setattr(obj, f.attname, now)
+            row.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
+        rows.append(row)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 2000):
+            cursor.executemany(sql, chunk)
+    if fetch_pks:
+        by_uid = {obj.uid: obj for obj in objs}
+        for chunk in _chunks(list(by_uid)):
+            for pk, uid in model.objects.filter(uid__in=chunk).values_list("pk", "uid"):
+                by_uid[uid].pk = pk
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _widen_cache() -> None:
+    """SQLite's default page cache (2 MB) makes index inserts thrash once the random-keyed
+    indexes (uid, keyed hashes) outgrow it; a bulk import gets 256 MB for its connection."""
+    connection = connections[router.db_for_write(Resident)]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")
+
+
+def _set_heads(heads: dict[int, int]) -> None:
+    if not heads:
+        return
+    connection = connections[router.db_for_write(Household)]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} = %s WHERE {} = %s".format(  # noqa: S608
+        quote(Household._meta.db_table), quote("head_id"), quote("id")
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks([(r, h) for h, r in heads.items()], 2000):
+            cursor.executemany(sql, chunk)
+
+
 def _normalise(rows: Iterable[dict], kind: str) -> list[dict]:
     """Accept rows keyed by column key or by Chinese header."""
     by_header = {c.header: c.key for c in COLUMNS[kind]}
@@ -387,7 +448,7 @@ def _import_dwellings(rows: list[dict], actor: User | None, report: ImportReport
     report.created, report.updated = len(new), len(changed)
     if report.errors or dry_run:
         return
-    Dwelling.objects.bulk_create(new, batch_size=BATCH)
+    _fast_insert(Dwelling, new)
     if changed:
         Dwelling.objects.bulk_update(
             [d for d, _c in changed], _update_fields([c for _d, c in changed], Dwelling), batch_size=BATCH
@@ -519,7 +580,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
         )
         d.seal("owner_phone", "")
         fresh.append(d)
-    Dwelling.objects.bulk_create(fresh, batch_size=BATCH)
+    _fast_insert(Dwelling, fresh, fetch_pks=True)
     for d in fresh:
         dwellings[(d.area_id, d.room)] = d
     households: dict[tuple[int, str], Household] = {}
@@ -555,7 +616,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
         r.seal("id_number", id_number)
         r.seal("phone", phone)
         created.append((r, p))
-    Resident.objects.bulk_create([r for r, _p in created], batch_size=BATCH)
+    _fast_insert(Resident, [r for r, _p in created], fetch_pks=True)
     stays = [
         Residence(
             subdistrict_id=r.subdistrict_id,
@@ -603,7 +664,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
                     recorded_by=actor,
                 )
             )
-    Residence.objects.bulk_create(stays, batch_size=BATCH)
+    _fast_insert(Residence, stays)
     if changed:
         fields = _update_fields([c for _r, c in changed], Resident)
         if moved:
@@ -621,13 +682,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
     for r, _p in created + moved + [(r, c) for r, c in changed if "relation" in c]:
         if r.relation == Relation.HEAD and r.household_id:
             heads[r.household_id] = r.pk
-    by_id = {h.pk: h for h in households.values()}
-    headed = []
-    for household_id, resident_id in heads.items():
-        household = by_id.get(household_id) or Household(pk=household_id)
-        household.head_id = resident_id
-        headed.append(household)
-    Household.objects.bulk_update(headed, ["head"], batch_size=BATCH)
+    _set_heads(heads)
     _import_tags(planned, by_hash, created, actor)
 
 
@@ -811,6 +866,7 @@ def import_rows(kind: str, rows: Iterable[dict], actor: User | None, dry_run: bo
         _IMPORTERS[kind](rows, actor, report, True)
         return report
     with transaction.atomic():
+        _widen_cache()
         _IMPORTERS[kind](rows, actor, report, False)
         if report.errors:
             transaction.set_rollback(True)
