@@ -126,6 +126,12 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    progress: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+
+    def step(self, message: str) -> None:
+        """Tell whoever watches (the command prints it) how far a long import has got."""
+        if self.progress is not None:
+            self.progress(message)
 
     @property
     def ok(self) -> bool:
@@ -448,6 +454,7 @@ def _import_dwellings(rows: list[dict], actor: User | None, report: ImportReport
     report.created, report.updated = len(new), len(changed)
     if report.errors or dry_run:
         return
+    report.step(_("写入：新增 %(new)d，更新 %(changed)d…") % {"new": len(new), "changed": len(changed)})
     _fast_insert(Dwelling, new)
     if changed:
         Dwelling.objects.bulk_update(
@@ -565,6 +572,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
     report.created, report.updated = len(new), len(changed)
     if report.errors or dry_run:
         return
+    report.step(_("写入：新增 %(new)d，更新 %(changed)d…") % {"new": len(new), "changed": len(changed)})
     # Dwellings that do not exist yet are registered on the way (use "other" until surveyed).
     missing = {
         (p["area"].pk, p["room"]): p["area"] for p in planned if (p["area"].pk, p["room"]) not in dwellings
@@ -826,6 +834,7 @@ def _import_organizations(rows: list[dict], actor: User | None, report: ImportRe
     report.created, report.updated = len(new), len(changed)
     if report.errors or dry_run:
         return
+    report.step(_("写入：新增 %(new)d，更新 %(changed)d…") % {"new": len(new), "changed": len(changed)})
     Organization.objects.bulk_create(new, batch_size=BATCH)
     if changed:
         fields = sorted(set(_update_fields([c for _o, c in changed], Organization)) | {"area"})
@@ -854,14 +863,22 @@ _IMPORTERS: dict[str, Callable] = {
 }
 
 
-def import_rows(kind: str, rows: Iterable[dict], actor: User | None, dry_run: bool = True) -> ImportReport:
+def import_rows(
+    kind: str,
+    rows: Iterable[dict],
+    actor: User | None,
+    dry_run: bool = True,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
     """Validate and (unless `dry_run`) write `rows` (dicts keyed by column key or Chinese header;
     row 1 is taken to be the header, so the first row is reported as row 2). A real run writes
     all rows or none. `actor` None is the system (the command line): no scope limit."""
     if kind not in _IMPORTERS:
         raise DomainError(_("未知的导入类型：%(kind)s") % {"kind": kind})
     rows = _normalise(rows, kind)
-    report = ImportReport(kind=kind, dry_run=dry_run, total=len(rows))
+    report = ImportReport(kind=kind, dry_run=dry_run, total=len(rows), progress=progress)
+    report.step(_("检查 %(n)d 行…") % {"n": len(rows)})
     if dry_run:
         _IMPORTERS[kind](rows, actor, report, True)
         return report
@@ -875,15 +892,23 @@ def import_rows(kind: str, rows: Iterable[dict], actor: User | None, dry_run: bo
 
 
 def import_file(
-    kind: str, path: str | Path, actor: User | None, *, dry_run: bool, filename: str = ""
+    kind: str,
+    path: str | Path,
+    actor: User | None,
+    *,
+    dry_run: bool,
+    filename: str = "",
+    progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
+    if progress:
+        progress(_("读取文件…"))
     try:
         rows = read_rows(kind, path, filename=filename)
     except DomainError as exc:
         report = ImportReport(kind=kind, dry_run=dry_run)
         report.errors.append(RowError(1, _("文件"), exc.message))
         return report
-    return import_rows(kind, rows, actor, dry_run=dry_run)
+    return import_rows(kind, rows, actor, dry_run=dry_run, progress=progress)
 
 
 # ---------------------------------------------------------------- templates

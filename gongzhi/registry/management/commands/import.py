@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -41,7 +42,12 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=user, is_active=True).first()
             if actor is None:
                 raise CommandError(f"没有工作人员 {user}")
-        report = importing.import_file(kind, file, actor, dry_run=dry_run)
+        started = time.monotonic()
+
+        def progress(message: str) -> None:
+            self.stderr.write(f"[{time.monotonic() - started:6.1f}s] {message}")
+
+        report = importing.import_file(kind, file, actor, dry_run=dry_run, progress=progress)
         for line in report.lines():
             self.stderr.write(line)
         self.stdout.write(report.summary())
