@@ -20,7 +20,14 @@ from gongzhi.accounts import permissions
 from gongzhi.cases.selectors import cases_for
 from gongzhi.core.errors import DomainError, NotAllowed, NotFound
 from gongzhi.registry import exporting, importing, selectors, services
-from gongzhi.registry.models import OrganizationKind, Resident
+from gongzhi.registry.models import (
+    IdType,
+    LivingStatus,
+    OrganizationKind,
+    RegistrationType,
+    Relation,
+    Resident,
+)
 from gongzhi.registry.web import client_ip, int_or_none, page_of, staff_page
 from gongzhi.territory.models import Area
 
@@ -69,6 +76,15 @@ def _cases_about(user, resident: Resident):
     return cases_for(user).filter(cond).distinct().select_related("category").order_by("-created_at")[:20]
 
 
+def _choices() -> dict:
+    return {
+        "registration_type": RegistrationType.choices,
+        "living_status": LivingStatus.choices,
+        "relation": Relation.choices,
+        "id_type": IdType.choices,
+    }
+
+
 @staff_page
 def resident(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -94,6 +110,8 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
         "cases": _cases_about(user, person),
         "can_reveal": permissions.has(user, "resident.reveal", person),
         "can_visit": permissions.has(user, "visit.create", person),
+        "can_edit": permissions.has(user, "resident.edit", person),
+        "choices": _choices(),
         "today": timezone.localdate(),
     }
     return render(request, "registry/resident.html", context)
@@ -155,6 +173,8 @@ def dwelling(request: HttpRequest, pk: int) -> HttpResponse:
             "households": households,
             "can_reveal": permissions.has(user, "resident.reveal", place),
             "can_visit": permissions.has(user, "visit.create", place),
+            "can_edit": permissions.has(user, "resident.edit", place),
+            "choices": _choices(),
         },
     )
 
@@ -344,3 +364,72 @@ def export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="gongzhi-{kind}-{stamp}.{fmt}"'
     return response
+
+
+# ---------------------------------------------------------------- edits from the pages
+
+EDITABLE = ("phone", "registration_type", "living_status", "relation", "note")
+
+
+@staff_page
+@require_POST
+def edit_resident(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a resident's contact and status; blank phone means "unchanged"."""
+    person = selectors.resident_for(request.user, pk)
+    data = {
+        f: request.POST[f]
+        for f in EDITABLE
+        if f in request.POST and (f != "phone" or request.POST[f].strip())
+    }
+    services.update_resident(actor=request.user, resident=person, data=data)
+    messages.success(request, _("已保存。"))
+    return redirect("registry:resident", pk=person.pk)
+
+
+@staff_page
+@require_POST
+def move_out(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.resident_for(request.user, pk)
+    try:
+        on = dt.date.fromisoformat(request.POST.get("on") or "")
+    except ValueError:
+        raise DomainError(_("请填写有效的迁出日期。")) from None
+    services.move_resident(actor=request.user, resident=person, on=on)
+    messages.success(request, _("已登记迁出。"))
+    return redirect("registry:resident", pk=person.pk)
+
+
+@staff_page
+@require_POST
+def end_tag(request: HttpRequest, pk: int) -> HttpResponse:
+    resident_tag = selectors.resident_tags_for(request.user).select_related("resident").filter(pk=pk).first()
+    if resident_tag is None:
+        raise NotFound()
+    services.end_tag(actor=request.user, resident_tag=resident_tag)
+    messages.success(request, _("标签已失效。"))
+    return redirect("registry:resident", pk=resident_tag.resident_id)
+
+
+@staff_page
+@require_POST
+def add_resident(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register a person in a dwelling (the card's "登记居民" form)."""
+    place = selectors.dwelling_for(request.user, pk)
+    fields = (
+        "name",
+        "id_type",
+        "id_number",
+        "phone",
+        "registration_type",
+        "living_status",
+        "relation",
+        "moved_in_on",
+    )
+    person = services.register_resident(
+        actor=request.user,
+        dwelling=place,
+        data={f: request.POST.get(f, "") for f in fields},
+        household_label=(request.POST.get("household") or "1").strip()[:20],
+    )
+    messages.success(request, _("已登记 %(name)s。") % {"name": person.name})
+    return redirect("registry:resident", pk=person.pk)

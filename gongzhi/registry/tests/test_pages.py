@@ -200,3 +200,64 @@ def test_templates_download(client, reg):
     assert response.status_code == 200 and response.content.decode("utf-8-sig").startswith(
         "区域编码,名称,类型"
     )
+
+
+def test_edit_move_out_and_end_tag_from_the_card(client, reg):
+    from gongzhi.registry.models import RegistryChange, Residence, ResidentTag
+
+    rt = services.tag_resident(actor=None, resident=reg.resident_a, tag=reg.alone_a)
+    client.force_login(reg.world.a.users["gridworker"])
+    card = client.get(reverse("registry:resident", args=[reg.resident_a.pk])).content.decode()
+    assert "修改信息" in card and "设为失效" in card
+    response = client.post(
+        reverse("registry:edit_resident", args=[reg.resident_a.pk]),
+        {"phone": "", "living_status": "流动", "note": "常去女儿家"},
+    )
+    assert response.status_code == 302
+    assert RegistryChange.objects.filter(object_id=reg.resident_a.pk, field="living_status").exists()
+    assert not RegistryChange.objects.filter(field="phone").exists()  # blank phone = unchanged
+    bad = client.post(reverse("registry:edit_resident", args=[reg.resident_a.pk]), {"phone": "123"})
+    assert bad.status_code == 400 and "电话号码格式不正确" in bad.content.decode()
+    assert client.post(reverse("registry:end_tag", args=[rt.pk])).status_code == 302
+    assert ResidentTag.objects.get(pk=rt.pk).valid_until is not None
+    assert (
+        client.post(reverse("registry:move_out", args=[reg.resident_a.pk]), {"on": "2025-06-01"}).status_code
+        == 302
+    )
+    assert Residence.objects.get(resident=reg.resident_a).moved_out_on.isoformat() == "2025-06-01"
+
+
+def test_card_edits_refused_for_viewers_and_out_of_scope(client, reg):
+    client.force_login(reg.world.a.users["dispatcher"])
+    assert (
+        "修改信息" not in client.get(reverse("registry:resident", args=[reg.resident_a.pk])).content.decode()
+    )
+    assert (
+        client.post(reverse("registry:edit_resident", args=[reg.resident_a.pk]), {"note": "x"}).status_code
+        == 403
+    )
+    client.force_login(reg.world.b.users["leader"])
+    assert (
+        client.post(reverse("registry:edit_resident", args=[reg.resident_a.pk]), {"note": "x"}).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("registry:add_resident", args=[reg.dwelling_a.pk]), {"name": "x"}).status_code
+        == 404
+    )
+
+
+def test_register_resident_on_the_dwelling_page(client, reg):
+    client.force_login(reg.world.a.users["neighbourhood"])
+    page = client.get(reverse("registry:dwelling", args=[reg.dwelling_a.pk])).content.decode()
+    assert "登记居民" in page
+    response = client.post(
+        reverse("registry:add_resident", args=[reg.dwelling_a.pk]),
+        {"name": "新生儿", "id_type": "resident_id", "id_number": person_id(55), "relation": "孙子女"},
+    )
+    assert response.status_code == 302
+    duplicate = client.post(
+        reverse("registry:add_resident", args=[reg.dwelling_a.pk]),
+        {"name": "重复", "id_number": person_id(55)},
+    )
+    assert duplicate.status_code == 409 and "请勿重复登记" in duplicate.content.decode()
