@@ -288,5 +288,17 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "levels": [(k, Area(kind=k).kind_label) for k in selectors.LEVELS],
             "todo_area": todo_area,
             "todo": todo,
+            "map_rows": [
+                {
+                    "name": row.area.name,
+                    "total": row.total,
+                    "visited": row.visited,
+                    "percent": row.percent,
+                    "overdue": ended and row.not_yet > 0,
+                    "geometry": row.area.boundary,
+                }
+                for row in rows
+                if row.area.boundary
+            ],
         },
     )

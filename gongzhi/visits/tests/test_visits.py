@@ -130,6 +130,7 @@ def test_campaign_ended_marks_overdue(reg, client):
     client.force_login(leader)
     body = client.get(reverse("visits:campaign", args=[campaign.pk]), {"level": "grid"}).content.decode()
     assert "逾期未访" in body and "<mark>1</mark>" in body
+    assert 'id="coverage-map"' in body and '"overdue": true' in body  # the grid outline on the map
 
 
 @pytest.mark.parametrize("role", ROLES)
