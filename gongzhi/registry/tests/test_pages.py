@@ -261,3 +261,15 @@ def test_register_resident_on_the_dwelling_page(client, reg):
         {"name": "重复", "id_number": person_id(55)},
     )
     assert duplicate.status_code == 409 and "请勿重复登记" in duplicate.content.decode()
+
+
+def test_registry_list_has_no_query_per_row(client, reg, django_assert_max_num_queries):
+    for i in range(20):
+        services.register_resident(
+            actor=None, dwelling=reg.dwelling_a, data={"name": f"住户{i}", "id_number": person_id(200 + i)}
+        )
+    client.force_login(reg.world.a.users["leader"])
+    client.get(reverse("registry:index"))  # warm the session
+    with django_assert_max_num_queries(12):
+        body = client.get(reverse("registry:index")).content.decode()
+    assert body.count("住户") >= 20

@@ -203,3 +203,40 @@ def test_visit_form_error_is_shown_not_500(client, reg):
     )
     assert response.status_code == 400 and "请选择具体类别" in response.content.decode()
     assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_campaign_pages_scope_matrix(client, reg, role):
+    campaign_a = services.create_campaign(
+        actor=reg.world.a.users["leader"],
+        area=reg.world.a.subdistrict,
+        name="A四百走访",
+        starts_on=today(),
+        ends_on=today(),
+    )
+    campaign_b = services.create_campaign(
+        actor=reg.world.b.users["leader"],
+        area=reg.world.b.subdistrict,
+        name="B四百走访",
+        starts_on=today(),
+        ends_on=today(),
+    )
+    client.force_login(reg.world.a.users[role])
+    own = client.get(reverse("visits:campaign", args=[campaign_a.pk]))
+    assert own.status_code == (200 if role in VISIT_VIEWERS else 404)
+    assert client.get(reverse("visits:campaign", args=[campaign_b.pk])).status_code == 404
+    if role == "neighbourhood":  # a subdistrict-wide campaign counts only the neighbourhood's households
+        assert "A二居" not in own.content.decode()
+    new = client.get(reverse("visits:campaign_new"))
+    assert new.status_code == (200 if role in {"leader", "neighbourhood"} else 403)
+
+
+def test_campaign_outside_scope_cannot_be_created(reg):
+    with pytest.raises(NotAllowed):
+        services.create_campaign(
+            actor=reg.world.a.users["neighbourhood"],
+            area=reg.world.a.subdistrict,
+            name="越权",
+            starts_on=today(),
+            ends_on=today(),
+        )
