@@ -289,3 +289,26 @@ def _organizations(rng: random.Random, subdistrict: Area) -> None:
             )
             if party:
                 services.set_party_organization(actor=None, organization=org, party=party)
+
+
+def resident_rows(n: int, *, area_codes: list[str], rng: random.Random | None = None) -> list[dict]:
+    """`n` synthetic import rows for residents (valid, unique, fictitious ID numbers), spread over
+    the given building/estate codes about three to a room: for benchmarks and load tests of
+    `importing.import_rows("residents", rows, actor, dry_run)`."""
+    rng = rng or random.Random(0)
+    rows = []
+    for i in range(n):
+        born = dt.date(1930 + i % 90, 1 + i % 12, 1 + (i // 12) % 28)
+        region = REGIONS[(i // 1000) % len(REGIONS)]
+        rows.append(
+            {
+                "楼栋编码": area_codes[i % len(area_codes)],
+                "房号": f"{1 + (i // len(area_codes)) // 3}室",
+                "姓名": _name(rng),
+                "证件号码": make_id_number(region, born, i % 1000),
+                "联系电话": f"139{i:08d}",
+                "与户主关系": "户主" if (i // len(area_codes)) % 3 == 0 else "子女",
+                "居住状态": rng.choice(["常住", "常住", "常住", "流动"]),
+            }
+        )
+    return rows

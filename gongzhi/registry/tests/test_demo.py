@@ -21,3 +21,11 @@ def test_demo_seeds_valid_registry_and_visits(world):
     visits_demo.seed(rng=random.Random(7), subdistricts=subdistricts, stdout=out)
     assert Visit.objects.filter(subdistrict=world.a.subdistrict).exists()
     assert "实有人口" in out.getvalue() and "走访" in out.getvalue()
+
+
+def test_synthetic_rows_import_cleanly(reg):
+    from gongzhi.registry import importing
+
+    rows = demo.resident_rows(60, area_codes=["A-B1"])
+    report = importing.import_rows("residents", rows, None, dry_run=False)
+    assert report.ok and report.created == 60, report.lines()[:3]
