@@ -104,7 +104,28 @@ _api_rules = {
     "map.view": role("auditor", "leader", "dispatcher", "handler", "neighbourhood", "gridworker"),
 }
 
-for _name, _predicate in {**_case_rules, **_other_rules, **_api_rules}.items():
+# ---- registry and visits (issue 3): who may read, reveal, import and export base data, and visit.
+REGISTRY_VIEWERS = role("auditor", "leader", "dispatcher", "neighbourhood", "gridworker")
+
+_registry_rules = {
+    "resident.view": REGISTRY_VIEWERS & in_scope,
+    "resident.edit": role("leader", "neighbourhood", "gridworker") & in_scope,
+    # Full ID numbers and phones: only the neighbourhood committee and the leadership, with a reason.
+    "resident.reveal": role("leader", "neighbourhood") & in_scope,
+    # The 9+1+N assistance tags are sensitive (低保, 残疾, 重病…): not for the dispatch centre.
+    "resident.tags": role("auditor", "leader", "neighbourhood", "gridworker") & in_scope,
+    "tag.assign": role("leader", "neighbourhood", "gridworker") & in_scope,
+    "tag.manage": role("leader") & in_scope,
+    "organization.view": REGISTRY_VIEWERS & in_scope,
+    "organization.edit": role("leader", "neighbourhood", "gridworker") & in_scope,
+    "registry.import": role("leader", "neighbourhood") & in_scope,
+    "registry.export": role("leader", "neighbourhood", "auditor") & in_scope,
+    "visit.view": role("auditor", "leader", "neighbourhood", "gridworker") & in_scope,
+    "visit.create": role("leader", "neighbourhood", "gridworker") & in_scope,
+    "campaign.manage": role("leader", "neighbourhood") & in_scope,
+}
+
+for _name, _predicate in {**_case_rules, **_other_rules, **_api_rules, **_registry_rules}.items():
     PERMISSIONS.add_rule(_name, _predicate)
 
 CASE_ACTIONS = [

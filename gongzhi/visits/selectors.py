@@ -1,0 +1,137 @@
+"""Scoped reads of visits and campaigns, and campaign coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from gongzhi.accounts.models import User
+from gongzhi.core.errors import NotFound
+from gongzhi.registry import selectors as registry
+from gongzhi.territory.models import Area, AreaKind
+from gongzhi.visits.models import Campaign, Target, Visit
+
+VIEW_ROLES = ("auditor", "leader", "neighbourhood", "gridworker")
+
+
+def _allowed(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.scope_id and user.has_role(*VIEW_ROLES))
+
+
+def visits_for(user: User) -> QuerySet[Visit]:
+    if not _allowed(user):
+        return Visit.objects.none()
+    return Visit.objects.filter(area__path__startswith=user.scope.path)
+
+
+def visit_for(user: User, pk: int) -> Visit:
+    visit = (
+        visits_for(user)
+        .select_related("household__dwelling", "organization", "visitor", "met", "campaign", "area")
+        .filter(pk=pk)
+        .first()
+    )
+    if visit is None:
+        raise NotFound()
+    return visit
+
+
+def campaigns_for(user: User) -> QuerySet[Campaign]:
+    """Campaigns whose area overlaps the user's scope (inside it, or containing it)."""
+    if not _allowed(user):
+        return Campaign.objects.none()
+    scope = user.scope
+    ancestor_ids = [int(x) for x in scope.path.strip("/").split("/") if x]
+    return Campaign.objects.filter(area__path__startswith=scope.path) | Campaign.objects.filter(
+        area_id__in=ancestor_ids
+    )
+
+
+def campaign_for(user: User, pk: int) -> Campaign:
+    campaign = campaigns_for(user).select_related("area").filter(pk=pk).first()
+    if campaign is None:
+        raise NotFound()
+    return campaign
+
+
+@dataclass
+class CoverageRow:
+    area: Area
+    total: int
+    visited: int
+
+    @property
+    def not_yet(self) -> int:
+        return self.total - self.visited
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.visited / self.total) if self.total else 100
+
+
+LEVELS = (AreaKind.GRID, AreaKind.NEIGHBOURHOOD, AreaKind.ESTATE, AreaKind.BUILDING)
+
+
+def coverage(user: User, campaign: Campaign, level: str) -> tuple[list[CoverageRow], CoverageRow, bool]:
+    """Per area of `level` within the campaign area and the user's scope: how many targets, how
+    many visited in the period. Returns the rows, the total row and whether the period is over
+    (then every "not yet" is overdue)."""
+    scope_path = user.scope.path if user.scope_id else "/nothing/"
+    base = campaign.area.path if campaign.area.path.startswith(scope_path) else scope_path
+    areas = list(Area.objects.filter(path__startswith=base, kind=level).order_by("path"))
+    depth_of = {a.path: a for a in areas}
+
+    def bucket(path: str) -> str | None:
+        for candidate in _prefixes(path):
+            if candidate in depth_of:
+                return candidate
+        return None
+
+    totals: dict[str, int] = {a.path: 0 for a in areas}
+    visited: dict[str, int] = {a.path: 0 for a in areas}
+    period = (campaign.starts_on, campaign.ends_on)
+    visits = visits_for(user).filter(visited_on__range=period, area__path__startswith=base)
+    if campaign.target in (Target.HOUSEHOLDS, Target.BOTH):
+        households = registry.households_for(user).filter(area__path__startswith=base)
+        seen = set(visits.filter(household__isnull=False).values_list("household_id", flat=True))
+        for pk, path in households.values_list("pk", "area__path").iterator():
+            key = bucket(path)
+            if key:
+                totals[key] += 1
+                visited[key] += pk in seen
+    if campaign.target in (Target.ORGANIZATIONS, Target.BOTH):
+        organizations = registry.organizations_for(user).filter(area__path__startswith=base)
+        seen = set(visits.filter(organization__isnull=False).values_list("organization_id", flat=True))
+        for pk, path in organizations.values_list("pk", "area__path").iterator():
+            key = bucket(path)
+            if key:
+                totals[key] += 1
+                visited[key] += pk in seen
+    rows = [CoverageRow(a, totals[a.path], visited[a.path]) for a in areas]
+    total = CoverageRow(campaign.area, sum(totals.values()), sum(visited.values()))
+    return rows, total, timezone.localdate() > campaign.ends_on
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(len(parts), 0, -1)]
+
+
+def not_yet_visited(user: User, campaign: Campaign, area: Area, *, limit: int = 200):
+    """Households of `area` not yet visited in the campaign period (for the worker's to-do list)."""
+    period = (campaign.starts_on, campaign.ends_on)
+    seen = visits_for(user).filter(visited_on__range=period, household__isnull=False).values("household_id")
+    return (
+        registry.households_for(user)
+        .filter(area__path__startswith=area.path)
+        .exclude(pk__in=seen)
+        .select_related("dwelling", "head")
+        .order_by("dwelling__address")[:limit]
+    )
+
+
+def today() -> dt.date:
+    return timezone.localdate()

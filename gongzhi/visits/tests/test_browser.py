@@ -1,0 +1,68 @@
+"""A grid worker's visit in a real browser: from the resident card to the visit form, two
+problems entered (the second block added with htmx), saved, and the two cases shown."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from gongzhi.visits.models import Visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("Chromium not installed: apt-get install chromium")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def logged_in_page(browser, live_server, user):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
+    )
+    return context.new_page()
+
+
+def test_gridworker_visit_raises_two_cases_in_the_browser(chromium, live_server, reg, settings):
+    vendor = settings.BASE_DIR / "gongzhi" / "static"
+    if vendor not in [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])]:
+        settings.STATICFILES_DIRS = [
+            *getattr(settings, "STATICFILES_DIRS", []),
+            vendor,
+        ]  # htmx for the live server
+    page = logged_in_page(chromium, live_server, reg.world.a.users["gridworker"])
+    page.goto(f"{live_server.url}/registry/residents/{reg.resident_a.pk}/")
+    page.click("text=登记走访")
+    page.fill("textarea[name=findings]", "入户走访，老人独居，楼道有飞线充电")
+    page.select_option("select[name=case-0-category]", str(reg.world.category.pk))
+    page.fill("input[name=case-0-title]", "楼道飞线充电")
+    page.fill("textarea[name=case-0-description]", "3楼楼道")
+    page.click("text=再添加一个问题")
+    page.wait_for_selector("select[name=case-1-category]")
+    page.select_option("select[name=case-1-category]", str(reg.world.category.pk))
+    page.fill("input[name=case-1-title]", "单元门口飞线")
+    page.fill("textarea[name=case-1-description]", "1楼")
+    page.click("button[type=submit]:has-text('保存走访')")
+    page.wait_for_selector("#visit-cases")
+    assert page.locator("#visit-cases li").count() == 2
+    visit = Visit.objects.get()
+    assert visit.cases.count() == 2 and visit.visitor == reg.world.a.users["gridworker"]
