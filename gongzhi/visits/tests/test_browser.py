@@ -1,8 +1,6 @@
 """A grid worker's visit in a real browser: from the resident card to the visit form, two
 problems entered (the second block added with htmx), saved, and the two cases shown."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,18 +13,10 @@ from gongzhi.visits.models import Visit
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("Chromium not installed: apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    # One Chromium for the whole suite (root conftest): Playwright's sync API allows one loop.
+    return browser
 
 
 def logged_in_page(browser, live_server, user):
