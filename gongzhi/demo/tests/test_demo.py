@@ -146,8 +146,9 @@ def test_cases_spread_over_months_and_events_run_forwards(demo):
 
 
 def test_every_case_point_lies_in_its_area(demo):
-    for case in Case.objects.select_related("area"):
-        assert case.lat is not None
+    # Cases raised on door-to-door visits (the visits demo) may have an address and no point.
+    assert not Case.objects.exclude(source="visit").filter(lat=None).exists()
+    for case in Case.objects.exclude(lat=None).select_related("area"):
         assert area_at(case.lat, case.lng) == case.area, case.number
         assert case.area.subdistrict_id == case.subdistrict_id
 

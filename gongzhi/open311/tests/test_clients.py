@@ -9,7 +9,7 @@ from gongzhi.core.testing import build_world
 from gongzhi.open311 import services
 from gongzhi.open311.models import ServiceAttribute
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

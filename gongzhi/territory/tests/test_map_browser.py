@@ -7,7 +7,7 @@ from django.contrib.auth import SESSION_KEY
 from gongzhi.core.testing import build_world
 from gongzhi.open311.tests.helpers import file_staff_case
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def session_cookie(client, user, live_server):
