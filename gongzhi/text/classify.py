@@ -150,7 +150,11 @@ class Report:
     rows: list[tuple[str, float, float, float, int]]  # label, precision, recall, f1, support
 
     def lines(self) -> list[str]:
-        out = [f"accuracy {self.accuracy:.3f}", "", f"{_pad('category', 16)}  precision  recall     f1  support"]
+        out = [
+            f"accuracy {self.accuracy:.3f}",
+            "",
+            f"{_pad('category', 16)}  precision  recall     f1  support",
+        ]
         for label, p, r, f, n in self.rows:
             out.append(f"{_pad(label, 16)}  {p:9.3f}  {r:6.3f}  {f:5.3f}  {n:7d}")
         out += ["", f"macro-F1 {self.macro_f1:.3f}"]

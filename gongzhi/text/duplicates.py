@@ -66,6 +66,7 @@ class DuplicateIndex:
             analyzer="char", ngram_range=(2, 3), n_features=N_FEATURES, alternate_sign=False, norm=None
         )
         self.idf: TfidfTransformer | None = None
+        self._seen: np.ndarray | None = None
         self.ids: list[Hashable] = []
         self._lat: list[float] = []
         self._lng: list[float] = []
@@ -90,10 +91,18 @@ class DuplicateIndex:
         index.add(rows)
         return index
 
-    def _vectors(self, texts: list[str]) -> sp.csr_matrix:
+    def _vectors(self, texts: list[str], *, truncate: bool = True) -> sp.csr_matrix:
+        """Unit TF-IDF vectors over the grams seen when the index was built (a gram nobody used
+        then can match nothing, and weighing it would make indexed rows and queries disagree);
+        indexed rows keep only their `keep` heaviest grams, queries keep all."""
         assert self.idf is not None
+        if self._seen is None:
+            idf = self.idf.idf_
+            self._seen = idf < idf.max() - 1e-9
         m = self.idf.transform(self.hasher.transform([normalise(t) for t in texts])).tocsr()
-        if self.keep:
+        m.data[~self._seen[m.indices]] = 0.0
+        m.eliminate_zeros()
+        if truncate and self.keep:
             m = _top_k_rows(m, self.keep)
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
@@ -194,7 +203,7 @@ class DuplicateIndex:
             dist = haversine_m(lat, lng, lats[cand], lngs[cand])
             near = np.isnan(dist) | (dist <= radius_m)
             cand, dist = cand[near], dist[near]
-        q = self._vectors([text])
+        q = self._vectors([text], truncate=False)
         scores = np.asarray((matrix[cand] @ q.T).todense()).ravel()
         keep = scores >= min_score
         order = np.argsort(-scores[keep], kind="stable")[:limit]
@@ -261,11 +270,11 @@ def all_pairs(
         return []
     vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
     x = vec.fit_transform([normalise(t) for t in texts]).tocsc()
-    # Grams in one text add nothing to any dot product; grams in more than 5% of the texts add
+    # Grams in one text add nothing to any dot product; grams in more than 5% of the texts (and more than 20) add
     # little and cost most of the time (every pair shares them). Vectors keep their full norm, so
     # a score is the cosine over the informative grams (a slight underestimate).
     df = np.diff(x.indptr)
-    cols = np.nonzero((df >= 2) & (df <= max(2, 0.05 * x.shape[0])))[0]
+    cols = np.nonzero((df >= 2) & (df <= max(20, 0.05 * x.shape[0])))[0]
     x = x[:, cols].tocsr()
     sims = sp.triu(x @ x.T, k=1).tocoo()
     out = []

@@ -106,7 +106,7 @@ def _vectors(texts: Sequence[str]) -> sp.csr_matrix:
     vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
     x = vec.fit_transform([normalise(t) for t in texts]).tocsc()
     df = np.diff(x.indptr)
-    cols = np.nonzero((df >= 2) & (df <= max(2, 0.05 * x.shape[0])))[0]
+    cols = np.nonzero((df >= 2) & (df <= max(20, 0.05 * x.shape[0])))[0]
     return x[:, cols].tocsr()
 
 

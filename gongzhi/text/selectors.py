@@ -30,13 +30,22 @@ class Duplicate:
     distance_m: float | None
 
 
+@dataclass
+class _Cached:
+    index: DuplicateIndex
+    max_pk: int
+    count: int
+    built_at: dt.datetime
+    built_count: int
+
+
 class _Indexes:
     """One DuplicateIndex per subdistrict, kept in this process and brought up to date on each
     lookup: new cases are added incrementally; a shrunk window or lost rows force a rebuild."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.by_subdistrict: dict[int, tuple[DuplicateIndex, int, int, dt.datetime]] = {}
+        self.by_subdistrict: dict[int, _Cached] = {}
 
     def clear(self) -> None:
         with self.lock:
@@ -53,18 +62,21 @@ class _Indexes:
             found = self.by_subdistrict.get(subdistrict_id)
             stale = (
                 found is None
-                or max_pk < found[1]
-                or (max_pk == found[1] and count != found[2])
-                or now - found[3] > dt.timedelta(hours=6)
+                or max_pk < found.max_pk
+                or (max_pk == found.max_pk and count != found.count)
+                or now - found.built_at > dt.timedelta(hours=6)
+                # the IDF weights come from the build: refit once the window has grown a lot
+                or count > 1.5 * found.built_count + 20
             )
             if stale:
                 index = DuplicateIndex.build(_rows(qs))
+                found = _Cached(index, max_pk, count, now, count)
             else:
-                index = found[0]
-                if max_pk > found[1]:
-                    index.add(_rows(qs.filter(pk__gt=found[1])))
-            self.by_subdistrict[subdistrict_id] = (index, max_pk, count, now if stale else found[3])
-            return index
+                if max_pk > found.max_pk:
+                    found.index.add(_rows(qs.filter(pk__gt=found.max_pk)))
+                found.max_pk, found.count = max_pk, count
+            self.by_subdistrict[subdistrict_id] = found
+            return found.index
 
 
 def _rows(qs) -> list[Row]:

@@ -49,7 +49,15 @@ def test_evaluate_last_line_is_macro_f1(evaluate_output):
 
 def test_evaluate_prints_accuracy_and_every_category(evaluate_output):
     assert evaluate_output.startswith("accuracy ")
-    for category in ["城乡建设", "劳动和社会保障", "教育文体", "商贸旅游", "环境保护", "卫生计生", "交通运输"]:
+    for category in [
+        "城乡建设",
+        "劳动和社会保障",
+        "教育文体",
+        "商贸旅游",
+        "环境保护",
+        "卫生计生",
+        "交通运输",
+    ]:
         assert category in evaluate_output
 
 
@@ -63,9 +71,7 @@ def test_training_is_deterministic():
 
     def run() -> list[tuple[str, float]]:
         pipe = classify.build_pipeline()
-        pipe.fit(
-            [classify.document(r["title"], r["detail"]) for r in train], [r["category"] for r in train]
-        )
+        pipe.fit([classify.document(r["title"], r["detail"]) for r in train], [r["category"] for r in train])
         return [
             (label, round(p, 6))
             for r in test

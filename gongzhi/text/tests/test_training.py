@@ -82,7 +82,9 @@ def test_training_refuses_a_user_without_the_permission(history, world):
 
 def test_suggest_returns_three_categories_best_first_and_a_unit(history, categories, world):
     services.train_category_model()
-    result = services.suggest("电动车飞线充电", "楼道里有人私拉电线给电瓶车充电，火灾隐患很大", world.a.subdistrict)
+    result = services.suggest(
+        "电动车飞线充电", "楼道里有人私拉电线给电瓶车充电，火灾隐患很大", world.a.subdistrict
+    )
     assert [c for c, _ in result.categories][0] == categories["charging"]
     assert len(result.categories) == 3
     assert result.categories[0][1] >= result.categories[1][1] >= result.categories[2][1]
@@ -93,7 +95,8 @@ def test_suggest_endpoint_renders_top_three_with_use_buttons(history, client, wo
     services.train_category_model()
     client.force_login(world.a.users["dispatcher"])
     response = client.get(
-        reverse("text:suggest"), {"title": "垃圾堆放好几天", "description": "小区门口建筑垃圾没有清运，臭味严重"}
+        reverse("text:suggest"),
+        {"title": "垃圾堆放好几天", "description": "小区门口建筑垃圾没有清运，臭味严重"},
     )
     assert response.status_code == 200
     body = response.content.decode()
