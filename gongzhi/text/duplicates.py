@@ -143,8 +143,8 @@ class DuplicateIndex:
         """A bucket's row numbers sorted by time, with their times (cached until the next add)."""
         found = self._sorted.get(key)
         if found is None:
-            idx = np.array(members, dtype=np.int64)
-            ts = np.array(self._ts)[idx] if len(idx) else np.zeros(0)
+            idx = np.fromiter(members, dtype=np.int64)
+            ts = self._ready()[3][idx]
             order = np.argsort(ts, kind="stable")
             found = self._sorted[key] = (idx[order], ts[order])
         return found

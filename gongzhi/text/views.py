@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.accounts import permissions
-from gongzhi.cases.models import Case
+from gongzhi.cases.selectors import cases_for
 from gongzhi.core.errors import DomainError
 from gongzhi.territory.models import Area
 from gongzhi.territory.selectors import area_at
@@ -75,7 +75,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     exclude = None
     number = request.GET.get("exclude", "").strip()
     if number:
-        exclude = Case.objects.filter(number=number).first()
+        exclude = cases_for(request.user).filter(number=number).first()
     found = selectors.likely_duplicates(
         request.GET.get("title", "")[:120],
         request.GET.get("description", "")[:4000],
