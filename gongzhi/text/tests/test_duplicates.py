@@ -40,6 +40,17 @@ def _index() -> DuplicateIndex:
     )
 
 
+def _lamp_case(world, *, status: str = Status.ASSIGNED, when=None):
+    return make_case(
+        side=world.a,
+        category=world.category,
+        title=LAMP[0],
+        description=LAMP[1],
+        status=status,
+        when=when or timezone.now(),
+    )
+
+
 def test_index_finds_similar_text_nearby_and_recent_only():
     found = _index().query("。".join(LAMP_AGAIN), 31.2203, 121.4302, NOW)
     assert [m.id for m in found] == [1]
@@ -59,15 +70,7 @@ def test_index_adds_new_rows_incrementally():
 
 
 def test_staff_partial_lists_an_open_duplicate_in_scope_with_a_link(client, world):
-    now = timezone.now()
-    case = make_case(
-        side=world.a,
-        category=world.category,
-        title=LAMP[0],
-        description=LAMP[1],
-        status=Status.ASSIGNED,
-        when=now,
-    )
+    case = _lamp_case(world)
     client.force_login(world.a.users["dispatcher"])
     response = client.get(
         reverse("text:duplicates"),
@@ -78,14 +81,7 @@ def test_staff_partial_lists_an_open_duplicate_in_scope_with_a_link(client, worl
 
 
 def test_staff_partial_hides_cases_outside_scope(client, world):
-    make_case(
-        side=world.a,
-        category=world.category,
-        title=LAMP[0],
-        description=LAMP[1],
-        status=Status.ASSIGNED,
-        when=timezone.now(),
-    )
+    _lamp_case(world)
     client.force_login(world.b.users["dispatcher"])
     response = client.get(
         reverse("text:duplicates"),
@@ -95,14 +91,7 @@ def test_staff_partial_hides_cases_outside_scope(client, world):
 
 
 def test_public_partial_shows_number_and_status_but_nothing_personal(client, world):
-    case = make_case(
-        side=world.a,
-        category=world.category,
-        title=LAMP[0],
-        description=LAMP[1],
-        status=Status.ASSIGNED,
-        when=timezone.now(),
-    )
+    case = _lamp_case(world)
     case.reporter_name, case.reporter_phone = "张三", "13800001234"
     case.save(update_fields=["reporter_name", "reporter_phone"])
     response = client.get(
@@ -115,14 +104,7 @@ def test_public_partial_shows_number_and_status_but_nothing_personal(client, wor
 
 
 def test_a_long_closed_case_is_not_offered(client, world):
-    make_case(
-        side=world.a,
-        category=world.category,
-        title=LAMP[0],
-        description=LAMP[1],
-        status=Status.CLOSED,
-        when=timezone.now() - dt.timedelta(days=50),
-    )
+    _lamp_case(world, status=Status.CLOSED, when=timezone.now() - dt.timedelta(days=50))
     found = selectors.likely_duplicates(LAMP_AGAIN[0], LAMP_AGAIN[1], None, None, world.a.subdistrict)
     assert found == []
 
