@@ -298,3 +298,30 @@ def record_choice(
         accepted=bool(ids) and chosen is not None and ids[0] == chosen.pk,
         in_top3=chosen is not None and chosen.pk in ids[:3],
     )
+
+
+# ---------------------------------------------------------------- hot issue → tier-3 coordination
+
+
+@transaction.atomic
+def escalate_hot_issue(*, cases: list[Case], actor: User, now: dt.datetime | None = None) -> Case:
+    """Put a hot issue before the subdistrict working committee: its earliest case in handling
+    is escalated, tier by tier, to tier 3, with the numbers of the other cases in the reason.
+    The committee then records its coordination on that case (cases.services.record_coordination)."""
+    from gongzhi.cases import services as case_services
+
+    handling = sorted(
+        (c for c in cases if c.status == Status.ASSIGNED and c.tier is not None),
+        key=lambda c: (c.created_at, c.pk),
+    )
+    if not handling:
+        raise DomainError(_("这个热点问题中没有处置中的工单，无法提交街道协调。"))
+    master = handling[0]
+    others = [c.number for c in cases if c.pk != master.pk]
+    reason = _("热点问题：同类工单 %(n)d 件（%(numbers)s），提交街道协调。") % {
+        "n": len(cases),
+        "numbers": "、".join(others[:20]) + ("…" if len(others) > 20 else ""),
+    }
+    while master.tier < 3:
+        master = case_services.escalate_case(case=master, actor=actor, reason=reason[:500], now=now)
+    return master

@@ -11,4 +11,5 @@ urlpatterns = [
     path("models/train/", views.train, name="train"),
     path("models/<int:version>/activate/", views.activate, name="activate"),
     path("hot/", views.hot_page, name="hot"),
+    path("hot/escalate/", views.hot_escalate, name="hot_escalate"),
 ]

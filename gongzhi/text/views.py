@@ -159,4 +159,22 @@ def hot_page(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = 90
     issues = selectors.hot_issues_for(request.user, days=days)
-    return render(request, "text/hot.html", {"issues": issues[:30], "days": days})
+    can_escalate = request.user.has_role("leader", "dispatcher")
+    return render(
+        request, "text/hot.html", {"issues": issues[:30], "days": days, "can_escalate": can_escalate}
+    )
+
+
+@login_required
+@require_POST
+def hot_escalate(request: HttpRequest) -> HttpResponse:
+    """Turn a hot issue (the case numbers posted from the hot page) into a tier-3 coordination."""
+    numbers = [n for n in request.POST.getlist("case") if n][:200]
+    cases = list(cases_for(request.user).filter(number__in=numbers))
+    try:
+        master = services.escalate_hot_issue(cases=cases, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("text:hot")
+    messages.success(request, _("工单 %(n)s 已提交街道协调。") % {"n": master.number})
+    return redirect("cases:detail", master.number)

@@ -85,3 +85,25 @@ def test_hot_command_prints_a_known_cluster(tmp_path):
     size, ids, terms = best.split(",", 2)
     assert len(plant_ids & set(ids.split())) >= 3
     assert int(size) == len(ids.split())
+
+
+def test_leader_turns_a_hot_issue_into_a_tier_three_coordination(client, world, cluster_in_a):
+    from gongzhi.cases.models import Case
+
+    Case.objects.filter(pk__in=[c.pk for c in cluster_in_a]).update(tier=1, assigned_unit=world.a.committee)
+    client.force_login(world.a.users["leader"])
+    response = client.post(reverse("text:hot_escalate"), {"case": [c.number for c in cluster_in_a[:4]]})
+    first = min(cluster_in_a[:4], key=lambda c: (c.created_at, c.pk))
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.tier == 3
+    assert cluster_in_a[0].number in first.events.filter(action="escalate").last().note
+
+
+def test_a_leader_cannot_escalate_another_subdistricts_hot_issue(client, world, cluster_in_a):
+    from gongzhi.cases.models import Case
+
+    Case.objects.filter(pk__in=[c.pk for c in cluster_in_a]).update(tier=1, assigned_unit=world.a.committee)
+    client.force_login(world.b.users["leader"])
+    client.post(reverse("text:hot_escalate"), {"case": [c.number for c in cluster_in_a[:4]]})
+    assert not Case.objects.filter(pk__in=[c.pk for c in cluster_in_a], tier=3).exists()
