@@ -34,6 +34,7 @@ TRAIN_STATUSES = [Status.CLOSED, Status.RATED]
 HOLD_OUT_EVERY = 5  # one case in five (by a hash of its id) is held back for evaluation
 MIN_PER_CLASS = 3  # a class needs this many training cases (the calibration uses 3 folds)
 MIN_CASES = 30
+MAX_CASES = 200_000  # the most recently closed; enough for a linear model, bounded memory and time
 
 
 def held_back(pk: int) -> bool:
@@ -116,8 +117,10 @@ class TrainResult:
 
 
 def _history() -> list[tuple[int, str, str, str | None]]:
-    rows = Case.objects.filter(status__in=TRAIN_STATUSES, category__parent__isnull=False).values_list(
-        "pk", "title", "description", "category_id", "assigned_unit_id"
+    rows = (
+        Case.objects.filter(status__in=TRAIN_STATUSES, category__parent__isnull=False)
+        .order_by("-closed_at", "-pk")
+        .values_list("pk", "title", "description", "category_id", "assigned_unit_id")[:MAX_CASES]
     )
     return [(pk, classify.document(t, d), str(c), str(u) if u else None) for pk, t, d, c, u in rows]
 

@@ -128,3 +128,18 @@ def test_models_page_lists_versions_for_admin_only(history, client, world):
     response = client.get(reverse("text:models"))
     assert response.status_code == 200
     assert "v1" in response.content.decode()
+
+
+def test_admin_trains_from_the_models_page(history, client, world):
+    client.force_login(world.admin)
+    response = client.post(reverse("text:train"), {"now": "1"})
+    assert response.status_code == 302
+    assert ModelVersion.objects.filter(active=True, trained_by=world.admin).exists()
+
+
+def test_background_training_is_queued_as_a_task(client, world):
+    from django_tasks_db.models import DBTaskResult
+
+    client.force_login(world.admin)
+    client.post(reverse("text:train"), {"now": "0"})
+    assert DBTaskResult.objects.filter(task_path__endswith="train_category_model_task").exists()
