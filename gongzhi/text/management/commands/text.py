@@ -1,0 +1,126 @@
+"""`gongzhi text …`: evaluate and cross-validate the category classifier on labelled CSV files,
+train a model version from the deployment's closed cases, and find duplicates and hot issues in
+any messages file (`id,user,title,detail,time,dislikes,likes`)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gongzhi.core.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Text analysis: evaluate | cv | train | duplicates | hot"
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        ev = sub.add_parser("evaluate", help="train on one labelled CSV, test on another")
+        ev.add_argument("--train", required=True)
+        ev.add_argument("--test", required=True)
+        ev.add_argument("--seed", type=int, default=None)
+        cv = sub.add_parser("cv", help="stratified k-fold cross-validation on a labelled CSV")
+        cv.add_argument("file")
+        cv.add_argument("--folds", type=int, default=5)
+        cv.add_argument("--seed", type=int, default=None)
+        sub.add_parser("train", help="train a model version on closed cases (activated if not worse)")
+        dup = sub.add_parser("duplicates", help="pairs of near-duplicate messages: id1,id2,score")
+        dup.add_argument("file")
+        dup.add_argument("--min-score", type=float, default=0.5)
+        dup.add_argument("--days", type=float, default=None, help="only pairs this close in time")
+        hot = sub.add_parser("hot", help="clusters of messages about the same issue: size,ids,terms")
+        hot.add_argument("file")
+        hot.add_argument("--threshold", type=float, default=0.2)
+        hot.add_argument("--min-size", type=int, default=3)
+        hot.add_argument("--top", type=int, default=0, help="print only the best N clusters")
+
+    def handle(self, *args, **opts) -> None:
+        getattr(self, "_" + opts["action"])(opts)
+
+    def _seed(self, opts) -> int:
+        from gongzhi.text.classify import SEED
+
+        return SEED if opts.get("seed") is None else opts["seed"]
+
+    def _read(self, path: str):
+        from gongzhi.text.classify import read_labelled
+
+        try:
+            data = read_labelled(path)
+        except (OSError, KeyError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {path}: {exc}") from exc
+        if not data.labels:
+            raise CommandError(f"{path}: no labelled rows (columns id,title,detail,time,category)")
+        return data
+
+    def _evaluate(self, opts) -> None:
+        from gongzhi.text.classify import evaluate
+
+        train, test = self._read(opts["train"]), self._read(opts["test"])
+        started = time.monotonic()
+        result = evaluate(train, test, seed=self._seed(opts))
+        self.stderr.write(
+            f"train {len(train.labels)}, test {len(test.labels)}, {time.monotonic() - started:.1f}s"
+        )
+        self.stdout.write("\n".join(result.lines()))
+
+    def _cv(self, opts) -> None:
+        from gongzhi.text.classify import cross_validate
+
+        data = self._read(opts["file"])
+        if opts["folds"] < 2:
+            raise CommandError("--folds must be at least 2")
+        result, per_fold = cross_validate(data, folds=opts["folds"], seed=self._seed(opts))
+        self.stdout.write("folds " + " ".join(f"{f:.3f}" for f in per_fold))
+        self.stdout.write("\n".join(result.lines()))
+
+    def _train(self, opts) -> None:
+        from gongzhi.text.services import train_category_model
+
+        try:
+            result = train_category_model()
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        m = result.version.metrics.get("category", {})
+        self.stdout.write(
+            f"v{result.version.version} trained on {result.version.trained_on}, "
+            f"held back {result.version.held_back}: macro-F1 {m.get('macro_f1', 0):.3f}, "
+            f"top-3 {m.get('top3', 0):.3f}; {'active' if result.activated else 'not activated'} ({result.reason})"
+        )
+
+    def _messages(self, path: str):
+        from gongzhi.text.messages import read_messages
+
+        try:
+            return read_messages(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {path}: {exc}") from exc
+
+    def _duplicates(self, opts) -> None:
+        from gongzhi.text.duplicates import all_pairs
+
+        msgs = self._messages(opts["file"])
+        pairs = all_pairs(
+            [m.id for m in msgs],
+            [m.text for m in msgs],
+            min_score=opts["min_score"],
+            times=[m.when for m in msgs],
+            days=opts["days"],
+        )
+        for a, b, score in pairs:
+            self.stdout.write(f"{a},{b},{score:.3f}")
+
+    def _hot(self, opts) -> None:
+        from gongzhi.text.hot import Item, hot_issues
+
+        msgs = self._messages(opts["file"])
+        clusters = hot_issues(
+            [Item(m.id, m.title, m.text, m.when, m.likes) for m in msgs],
+            threshold=opts["threshold"],
+            min_size=opts["min_size"],
+        )
+        if opts["top"]:
+            clusters = clusters[: opts["top"]]
+        for c in clusters:
+            self.stdout.write(f"{c.size},{' '.join(str(i) for i in c.ids)},{' '.join(c.terms)}")
