@@ -30,6 +30,7 @@ from gongzhi.cases.api import router as cases_router
 from gongzhi.core.errors import DomainError
 from gongzhi.open311 import services as api_services
 from gongzhi.territory.api import router as areas_router
+from gongzhi.text.api import router as text_router
 
 NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
 DOCS_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png"}
@@ -144,3 +145,4 @@ def docs_asset(request: HttpRequest, name: str):
 
 api.add_router("/cases/", cases_router)
 api.add_router("/areas/", areas_router)
+api.add_router("/text/", text_router)

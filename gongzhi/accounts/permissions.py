@@ -125,16 +125,19 @@ _registry_rules = {
     "campaign.manage": role("leader", "neighbourhood") & in_scope,
 }
 
-for _name, _predicate in {**_case_rules, **_other_rules, **_api_rules, **_registry_rules}.items():
-    PERMISSIONS.add_rule(_name, _predicate)
-
 # ---- text app (issue 6): model training and hot issues
 _text_rules = {
     "text.manage": role("admin"),
     "text.hot": role("leader", "dispatcher", "auditor"),
     "text.duplicates": STAFF_VIEWERS | role("handler"),
 }
-for _name, _predicate in _text_rules.items():
+for _name, _predicate in {
+    **_case_rules,
+    **_other_rules,
+    **_api_rules,
+    **_registry_rules,
+    **_text_rules,
+}.items():
     PERMISSIONS.add_rule(_name, _predicate)
 
 CASE_ACTIONS = [

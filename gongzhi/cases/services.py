@@ -5,6 +5,7 @@ people after commit. Nothing else writes a case's state."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.core.files.uploadedfile import UploadedFile
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import permissions
 from gongzhi.accounts.models import Notice, Unit, User
-from gongzhi.cases import deadlines, notify, photos, transitions
+from gongzhi.cases import deadlines, notify, photos, signals, transitions
 from gongzhi.cases.models import (
     Action,
     Attachment,
@@ -34,6 +35,8 @@ from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.selectors import area_at
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_ACTOR_LABEL = "反映人"
 SYSTEM_ACTOR_LABEL = "系统"
@@ -256,7 +259,15 @@ def create_case(
     event = _event(case, action=Action.REPORT, actor=actor, from_status="", data={"source": source}, now=now)
     _attach(case, event, photos_)
     transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED, at=now))
+    transaction.on_commit(lambda: _announce(case))
     return case
+
+
+def _announce(case: Case) -> None:
+    """Tell the listening apps about a new case; one failing listener never breaks intake."""
+    for receiver, result in signals.case_reported.send_robust(sender=Case, case=case):
+        if isinstance(result, Exception):
+            logger.error("case_reported receiver %s failed for %s: %r", receiver, case.number, result)
 
 
 # ---------------------------------------------------------------- dispatch and handling

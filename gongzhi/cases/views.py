@@ -4,6 +4,7 @@ dashboard and the outbox. Thin: parse, call one selector or service, render."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -153,6 +154,17 @@ def _detail_context(
         "open_action": open_action,
         "now": timezone.now(),
         "duplicates": case.duplicates.all(),
+        "duplicates_query": urlencode(
+            {
+                "exclude": case.number,
+                "title": case.title,
+                "description": case.description[:500],
+                "area": case.area_id,
+                **({"lat": case.lat, "lng": case.lng} if case.lat is not None else {}),
+            }
+        )
+        if "merge" in names
+        else "",
     }
 
 

@@ -6,3 +6,9 @@ class TextConfig(AppConfig):
     name = "gongzhi.text"
     label = "text"
     verbose_name = _("文本分析")
+
+    def ready(self) -> None:
+        from gongzhi.cases.signals import case_reported
+        from gongzhi.text.receivers import record_intake_suggestion
+
+        case_reported.connect(record_intake_suggestion, dispatch_uid="text.record_intake_suggestion")

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.accounts import permissions
+from gongzhi.cases import transitions
+from gongzhi.cases.models import Action
 from gongzhi.cases.selectors import cases_for
 from gongzhi.core.errors import DomainError
 from gongzhi.territory.models import Area
@@ -88,7 +90,13 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "text/_duplicates.html",
-        {"duplicates": found, "case": exclude, "can_merge": exclude is not None},
+        {
+            "duplicates": found,
+            "case": exclude,
+            "can_merge": exclude is not None
+            and permissions.has(request.user, "case.merge", exclude)
+            and transitions.allowed(exclude.status, Action.MERGE),
+        },
     )
 
 

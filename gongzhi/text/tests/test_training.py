@@ -7,40 +7,9 @@ import random
 import pytest
 from django.urls import reverse
 
-from gongzhi.cases.models import Case, Category
+from gongzhi.cases.models import Case
 from gongzhi.text import services
 from gongzhi.text.models import ModelVersion, Suggestion
-
-from .helpers import make_case, topic_text
-
-
-@pytest.fixture
-def categories(world):
-    top = world.parent_category
-    return {
-        "charging": world.category,
-        "rubbish": Category.objects.create(code="0102", name="垃圾堆放", parent=top),
-        "noise": Category.objects.create(code="0103", name="噪音扰民", parent=top),
-    }
-
-
-@pytest.fixture
-def history(world, categories):
-    """Thirty closed cases per topic in subdistrict A, each handled by the topic's usual unit."""
-    rng = random.Random(7)
-    units = {
-        "charging": world.a.department,
-        "rubbish": world.a.committee,
-        "noise": world.a.grid_station,
-    }
-    cases = []
-    for topic, category in categories.items():
-        for _ in range(30):
-            title, text = topic_text(topic, rng)
-            cases.append(
-                make_case(side=world.a, category=category, title=title, description=text, unit=units[topic])
-            )
-    return cases
 
 
 def test_too_little_history_is_refused_clearly(world):

@@ -1,0 +1,82 @@
+"""The text app wired into the case loop: suggestions recorded at every intake, and merging a
+case into a suggested duplicate from the case page."""
+
+from django.urls import reverse
+
+from gongzhi.cases import services as case_services
+from gongzhi.cases.models import Case, Source, Status
+from gongzhi.text import services
+from gongzhi.text.models import Suggestion
+
+
+def test_public_intake_records_the_suggestion(
+    history, categories, world, client, django_capture_on_commit_callbacks
+):
+    services.train_category_model(actor=world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/public/report/",
+            {
+                "category": categories["noise"].pk,
+                "title": "夜间广场舞噪音",
+                "description": "每天夜间广场舞音响声音太大，扰民严重，影响休息",
+                "area": world.a.neighbourhood.pk,
+                "reporter_phone": "13700002222",
+            },
+        )
+    assert response.status_code == 302
+    record = Suggestion.objects.get(case__title="夜间广场舞噪音")
+    assert record.chosen == categories["noise"]
+    assert record.suggested  # what the model proposed is kept
+
+
+def test_intake_without_a_model_records_nothing(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.create_case(
+            actor=None,
+            category=world.category,
+            title="飞线充电",
+            description="楼道飞线充电",
+            source=Source.WEB,
+            area=world.a.estate,
+            reporter_phone="13812345678",
+        )
+    assert Suggestion.objects.count() == 0
+
+
+def test_dispatcher_merges_into_a_suggested_duplicate(world, client):
+    a = world.a
+    kwargs = dict(
+        actor=None,
+        category=world.category,
+        source=Source.WEB,
+        area=a.estate,
+        lat=31.2005,
+        lng=121.4005,
+        reporter_phone="13812345678",
+    )
+    first = case_services.create_case(
+        title="5号楼楼道飞线充电", description="5号楼一楼楼道有人拉飞线给电瓶车充电，很危险", **kwargs
+    )
+    second = case_services.create_case(
+        title="5号楼飞线充电", description="5号楼一楼楼道又有人拉飞线给电瓶车充电，危险", **kwargs
+    )
+    client.force_login(a.users["dispatcher"])
+    page = client.get(reverse("cases:detail", args=[second.number])).content.decode()
+    assert 'id="case-duplicates"' in page
+    query = page.split('hx-get="/text/duplicates/?', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    panel = client.get(f"/text/duplicates/?{query}").content.decode()
+    assert first.number in panel and "并入此工单" in panel
+    response = client.post(
+        reverse("cases:act", args=[second.number, "merge"]),
+        {"merge-master": first.number, "merge-note": "同一问题", "version": second.version},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    second.refresh_from_db()
+    assert second.status == Status.MERGED and second.master == first
+    # A grid worker may not merge: no buttons for them.
+    client.force_login(a.users["gridworker"])
+    page = client.get(reverse("cases:detail", args=[first.number])).content.decode()
+    assert 'id="case-duplicates"' not in page
+    assert Case.objects.count() == 2
