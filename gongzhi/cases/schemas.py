@@ -9,12 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from gongzhi.cases.models import FAR_FUTURE, Case, CaseEvent
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict = {}
+from gongzhi.core.schemas import ErrorOut  # noqa: F401  (re-exported for the routers)
 
 
 class CategoryOut(Schema):

@@ -9,17 +9,12 @@ from pydantic import Field
 
 from gongzhi.accounts import permissions
 from gongzhi.core.errors import NotFound
+from gongzhi.core.schemas import ErrorOut
 from gongzhi.territory import outlines
 from gongzhi.territory.models import Area
 from gongzhi.territory.selectors import subtree
 
 router = Router(tags=["areas"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict = {}
 
 
 class AreaOut(Schema):

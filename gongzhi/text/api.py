@@ -9,13 +9,14 @@ from ninja.security import django_auth
 
 from gongzhi.accounts import permissions
 from gongzhi.core.errors import NotAllowed
+from gongzhi.core.schemas import ErrorOut
 from gongzhi.territory.models import Area
 from gongzhi.text import selectors, services
 
 router = Router(tags=["text"])
 
 
-class CategoryOut(Schema):
+class SuggestedCategoryOut(Schema):
     id: int
     name: str
     confidence: float
@@ -23,7 +24,7 @@ class CategoryOut(Schema):
 
 class SuggestOut(Schema):
     model_version: int | None
-    categories: list[CategoryOut]
+    categories: list[SuggestedCategoryOut]
     unit_id: int | None = None
     unit_name: str = ""
     unit_confidence: float | None = None
@@ -41,7 +42,7 @@ def _area(area_id: int | None) -> Area | None:
     return Area.objects.filter(pk=area_id).first() if area_id else None
 
 
-@router.get("/suggest", response=SuggestOut)
+@router.get("/suggest", response={200: SuggestOut, 401: ErrorOut, 422: ErrorOut})
 def suggest(request: HttpRequest, title: str = "", description: str = "", area: int | None = None):
     """Top-3 leaf categories with calibrated confidence (and, for staff, the handling unit).
     `model_version` is null when no model is trained yet."""
@@ -59,7 +60,11 @@ def suggest(request: HttpRequest, title: str = "", description: str = "", area: 
     return out
 
 
-@router.get("/duplicates", response=list[DuplicateOut], auth=django_auth)
+@router.get(
+    "/duplicates",
+    response={200: list[DuplicateOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    auth=django_auth,
+)
 def duplicates(
     request: HttpRequest,
     title: str = "",

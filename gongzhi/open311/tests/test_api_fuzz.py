@@ -56,3 +56,23 @@ def test_api_never_fails_and_never_leaks(case, fuzz_world):
         response, checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
     )
     assert fuzz_world["b"] not in response.text
+
+
+def test_openapi_schema_names_are_unique():
+    """Two routers' schemas with one class name would silently replace each other in OpenAPI."""
+    import ninja
+
+    import gongzhi.api  # noqa: F401  (imports every router and its schemas)
+
+    seen: dict[str, str] = {}
+    pending = list(ninja.Schema.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__module__.startswith("gongzhi."):
+            where = f"{model.__module__}.{model.__qualname__}"
+            assert seen.setdefault(model.__name__, where) == where, (
+                model.__name__,
+                seen[model.__name__],
+                where,
+            )
