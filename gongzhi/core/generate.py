@@ -1020,11 +1020,11 @@ def generate_cases(
 def generate_residents(plan: Plan, territory: Territory, result: Result, progress: Progress) -> None:
     """TODO(registry): residents, households and dwellings in the generated buildings, once the
     registry app's models exist (issue: registry). Until then the request is noted and skipped."""
+    from django.apps import apps
+
     try:
-        from gongzhi.registry import models as registry_models
-    except ImportError:  # pragma: no cover - the app module always exists
-        registry_models = None
-    if registry_models is None or not hasattr(registry_models, "Resident"):
+        apps.get_model("registry", "Resident")
+    except LookupError:
         note = f"未生成实有人口 {plan.residents:,} 人：registry 应用的模型尚未就绪（待实现）。"
         result.notes.append(note)
         progress(note)
