@@ -108,7 +108,8 @@ def restore(path: Path, *, force: bool = False, alias: str = "default") -> None:
     tables = table_names(alias)
     if tables and not force:
         raise DomainError(
-            _("数据库不是空的（已有 %(n)d 张表）：请恢复到一个空数据库，或加 --force 覆盖。") % {"n": len(tables)}
+            _("数据库不是空的（已有 %(n)d 张表）：请恢复到一个空数据库，或加 --force 覆盖。")
+            % {"n": len(tables)}
         )
     if conn.vendor == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
@@ -127,7 +128,15 @@ def restore(path: Path, *, force: bool = False, alias: str = "default") -> None:
         conn.close()  # pg_restore works on its own connection
         clean = ["--clean", "--if-exists"] if force else []
         result = subprocess.run(
-            [_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", *clean, *args, str(path)],
+            [
+                _tool("pg_restore"),
+                "--no-owner",
+                "--exit-on-error",
+                "--single-transaction",
+                *clean,
+                *args,
+                str(path),
+            ],
             env=env,
             capture_output=True,
             text=True,

@@ -22,7 +22,9 @@ def _restore_in_subprocess(path: Path, env: dict) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, "-m", "gongzhi.cli", "restore", str(path)],
         cwd=ROOT,
-        env={k: v for k, v in {**os.environ, "DJANGO_SETTINGS_MODULE": "gongzhi.settings", **env}.items() if v},
+        env={
+            k: v for k, v in {**os.environ, "DJANGO_SETTINGS_MODULE": "gongzhi.settings", **env}.items() if v
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -42,7 +44,9 @@ def _resident_count() -> int | None:
 @pytest.mark.django_db(transaction=True)
 def test_backup_restores_every_case_and_event_into_an_empty_database(tmp_path):
     now = dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC)
-    generate(Plan(subdistricts=1, cases=80, years=1, grids=2, buildings=2, now=now), progress=lambda line: None)
+    generate(
+        Plan(subdistricts=1, cases=80, years=1, grids=2, buildings=2, now=now), progress=lambda line: None
+    )
     cases = set(Case.objects.values_list("id", "number", "status"))
     events = set(CaseEvent.objects.values_list("case_id", "seq", "action"))
     residents = _resident_count()
