@@ -26,14 +26,20 @@ class Row:
         return asdict(self)
 
 
-def timings(fn: Callable[[], object], *, repeat: int, warmup: int = 3) -> list[float]:
+def timings(fn: Callable[[], object], *, repeat: int, warmup: int = 2, budget: float = 6.0) -> list[float]:
+    """`repeat` timed calls after `warmup` untimed ones, stopping early (after at least 5) once
+    `budget` seconds are spent: slow queries get fewer samples, so their p99 is nearer the max."""
     for _ in range(warmup):
         fn()
-    out = []
+    out: list[float] = []
+    spent = 0.0
     for _ in range(repeat):
         began = time.perf_counter()
         fn()
         out.append(time.perf_counter() - began)
+        spent += out[-1]
+        if spent > budget and len(out) >= 5:
+            break
     return out
 
 
