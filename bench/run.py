@@ -28,6 +28,9 @@ def _environment(scale) -> None:
     os.environ["GONGZHI_DEBUG"] = "0"
     os.environ.setdefault("GONGZHI_SECRET_KEY", "bench-only-" + "x" * 50)
     os.environ["GONGZHI_LOG_LEVEL"] = "ERROR"
+    # Plain HTTP on loopback: no HTTPS redirect, no collected-static manifest.
+    os.environ["GONGZHI_HTTPS"] = "0"
+    os.environ["GONGZHI_STATIC_MANIFEST"] = "0"
     if os.environ.get("BENCH_DATABASE_URL"):
         os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
     else:
