@@ -148,13 +148,20 @@ def _from_rollup(subdistricts: list[int]) -> int:
             f"SELECT assigned_unit_id, {sums} FROM bench_rollup WHERE subdistrict_id IN ({ids}) GROUP BY 1"
         )
         cursor.fetchall()
+        # The open cases are few (≈1 %): fetch them by the (subdistrict, status, next_due) index
+        # and count in Python (a GROUP BY area_id here tempts SQLite into a full scan).
         cursor.execute(
-            "SELECT area_id, COUNT(*), SUM(CASE WHEN next_due < %s THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN responded_at IS NULL AND response_due < %s THEN 1 ELSE 0 END) "
-            f"FROM cases_case WHERE subdistrict_id IN ({ids}) AND status IN {OPEN} GROUP BY 1",
-            [now, now],
+            "SELECT area_id, next_due, responded_at, response_due FROM cases_case "
+            f"WHERE subdistrict_id IN ({ids}) AND status IN {OPEN}"
         )
-        cursor.fetchall()
+        # SQLite hands back naive UTC datetimes, PostgreSQL aware ones.
+        moment = now if connection.vendor == "postgresql" else now.astimezone(dt.UTC).replace(tzinfo=None)
+        live: dict[int, list[int]] = {}
+        for area_id, next_due, responded_at, response_due in cursor.fetchall():
+            counts = live.setdefault(area_id, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += next_due < moment
+            counts[2] += responded_at is None and response_due is not None and response_due < moment
     return total
 
 

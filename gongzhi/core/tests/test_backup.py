@@ -41,6 +41,16 @@ def _resident_count() -> int | None:
     return model.objects.count()
 
 
+def _contents(restored, residents: int | None) -> tuple[set, set, int | None]:
+    """Cases, events and the resident count of a restored database (sqlite3 or psycopg)."""
+    cases = {tuple(row) for row in restored.execute("SELECT id, number, status FROM cases_case")}
+    events = {tuple(row) for row in restored.execute("SELECT case_id, seq, action FROM cases_caseevent")}
+    count = None
+    if residents is not None:
+        count = restored.execute("SELECT count(*) FROM registry_resident").fetchone()[0]
+    return cases, events, count
+
+
 @pytest.mark.django_db(transaction=True)
 def test_backup_restores_every_case_and_event_into_an_empty_database(tmp_path):
     now = dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC)
@@ -59,13 +69,7 @@ def test_backup_restores_every_case_and_event_into_an_empty_database(tmp_path):
         assert result.returncode == 0, result.stderr
         restored = sqlite3.connect(target / "gongzhi.sqlite3")
         try:
-            got_cases = set(restored.execute("SELECT id, number, status FROM cases_case"))
-            got_events = set(restored.execute("SELECT case_id, seq, action FROM cases_caseevent"))
-            got_residents = (
-                restored.execute("SELECT count(*) FROM registry_resident").fetchone()[0]
-                if residents is not None
-                else None
-            )
+            got_cases, got_events, got_residents = _contents(restored, residents)
         finally:
             restored.close()
     else:
@@ -82,13 +86,7 @@ def test_backup_restores_every_case_and_event_into_an_empty_database(tmp_path):
             result = _restore_in_subprocess(path, {"DATABASE_URL": url})
             assert result.returncode == 0, result.stderr
             with psycopg.connect(dsn + f" dbname={name}") as restored:
-                got_cases = set(restored.execute("SELECT id, number, status FROM cases_case"))
-                got_events = set(restored.execute("SELECT case_id, seq, action FROM cases_caseevent"))
-                got_residents = (
-                    restored.execute("SELECT count(*) FROM registry_resident").fetchone()[0]
-                    if residents is not None
-                    else None
-                )
+                got_cases, got_events, got_residents = _contents(restored, residents)
         finally:
             with psycopg.connect(dsn + f" dbname={db['NAME']}", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
