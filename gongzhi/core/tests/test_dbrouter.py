@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from gongzhi.core import dbrouter
 from gongzhi.core.dbrouter import ReplicaRouter, replica_reads, use_replica
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def with_replica(settings):
-    settings.DATABASES = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
+def with_replica(monkeypatch):
+    # As if DATABASE_REPLICA_URL were set (changing settings.DATABASES at run time is unsafe).
+    monkeypatch.setattr(dbrouter, "replica_configured", lambda: True)
 
 
 def test_reads_go_to_the_primary_outside_a_replica_block(with_replica):
