@@ -188,3 +188,42 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
 }
+
+# ------------------------------------------------------------------ server and city profiles
+# (issue 5; docs/deploy.md and docs/scale.md). Everything here is driven by the environment and
+# changes nothing when those variables are unset, except the HTTPS settings a production
+# (GONGZHI_DEBUG=0) deployment needs for `gongzhi check --deploy`.
+
+# A streaming replica for dashboards and exports: DATABASE_REPLICA_URL adds the "replica"
+# database and the router that sends those reads to it (gongzhi/core/dbrouter.py).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("GONGZHI_CONN_MAX_AGE", "0")),
+    )
+    # Tests see the primary through the "replica" alias instead of a second test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["gongzhi.core.dbrouter.ReplicaRouter"]
+
+# A Redis-backed task queue for the city profile: GONGZHI_TASKS_BACKEND=django_tasks_rq.RQBackend
+# (package django-tasks-rq) with the queue's address in GONGZHI_REDIS_URL.
+if os.environ.get("GONGZHI_REDIS_URL"):
+    RQ_QUEUES = {"default": {"URL": os.environ["GONGZHI_REDIS_URL"]}}
+
+# HTTPS in production. The TLS proxy (nginx) tells Django the original scheme; /healthz stays
+# reachable over plain HTTP for load-balancer checks. An intranet without TLS sets GONGZHI_HTTPS=0
+# (and accepts `check --deploy`'s warnings about it).
+if not DEBUG and os.environ.get("GONGZHI_HTTPS", "1") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("GONGZHI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("GONGZHI_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("GONGZHI_HSTS_PRELOAD", "0") == "1"
+    # Intranet and government-internal names cannot be on the browsers' public preload list.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+    if SECURE_HSTS_SECONDS == 0:
+        SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W005"]  # HSTS turned off on purpose
+# Static files compressed and fingerprinted by whitenoise in production (after collectstatic).
+if not DEBUG and os.environ.get("GONGZHI_STATIC_MANIFEST", "1") == "1":
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}

@@ -1,0 +1,13 @@
+"""The workloads, in the order they run. Each is `run(scale, log) -> list[Row]`."""
+
+from bench.workloads import dashboard, geo, http, intake, queue, slots
+
+REGISTRY = [
+    ("queue", queue.run),
+    ("dashboard", dashboard.run),
+    ("geo", geo.run),
+    ("intake", intake.run),
+    ("http", http.run),
+    ("registry", slots.registry_import),
+    ("duplicates", slots.duplicate_lookup),
+]
