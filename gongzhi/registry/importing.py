@@ -260,11 +260,10 @@ def _fast_insert(model, objs: list, *, fetch_pks: bool = False) -> None:
     auto = [bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields]
     quote = connection.ops.quote_name
     # Identifiers come from the model's metadata, values are bound parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     now = timezone.now()
     rows = []
     for obj in objs:
@@ -276,8 +275,23 @@ def _fast_insert(model, objs: list, *, fetch_pks: bool = False) -> None:
             row.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
         rows.append(row)
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, 2000):
-            cursor.executemany(sql, chunk)
+        if connection.vendor == "sqlite":
+            # sqlite3's executemany loops in C: the fastest way in.
+            for chunk in _chunks(rows, 2000):
+                cursor.executemany(head + one, chunk)
+        elif connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
+            # psycopg 3: COPY streams the rows in one command.
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            # Elsewhere each statement is a round trip: send many rows per statement.
+            per_statement = max(1, min(1000, 60000 // len(fields)))
+            for chunk in _chunks(rows, per_statement):
+                cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
     if fetch_pks:
         by_uid = {obj.uid: obj for obj in objs}
         for chunk in _chunks(list(by_uid)):
