@@ -253,6 +253,11 @@ def tag_lists(request: HttpRequest) -> HttpResponse:
 def _upload_dir() -> Path:
     path = Path(settings.VAR_DIR) / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    # Uploads that passed the dry run but were never confirmed hold personal data: keep a day.
+    stale = timezone.now().timestamp() - 24 * 3600
+    for old in path.iterdir():
+        if old.is_file() and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     return path
 
 
