@@ -5,7 +5,9 @@ its history written in one transaction. Also `reveal`, the only way to read a cl
 from __future__ import annotations
 
 import datetime as dt
+import os
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +34,13 @@ from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import Area, AreaKind
 
 DWELLING_AREA_KINDS = (AreaKind.BUILDING, AreaKind.ESTATE)
+
+
+class TooMany(DomainError):
+    code = "too_many"
+    status = 429
+
+
 REVEALABLE = {Resident: ("id_number", "phone"), Dwelling: ("owner_phone",), Organization: ("contact_phone",)}
 
 
@@ -442,6 +451,17 @@ def reveal(*, actor: User, obj: Sealed, field: str, reason: str, ip: str | None 
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise FieldError("reason", _("请填写查看原因（如：走访核实、办理工单号）。"))
+    limit = int(
+        getattr(settings, "GONGZHI_REVEAL_DAILY_LIMIT", 0)
+        or os.environ.get("GONGZHI_REVEAL_DAILY_LIMIT")
+        or 50
+    )
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    if (
+        AccessLog.objects.filter(user=actor, action__startswith="reveal:", created_at__gte=since).count()
+        >= limit
+    ):
+        raise TooMany(_("今日查看完整信息已达 %(n)d 次上限，如确有需要请联系审计人员。") % {"n": limit})
     value = obj.unseal(field)
     AccessLog.objects.create(
         user=actor,

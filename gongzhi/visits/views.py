@@ -84,8 +84,16 @@ def _cases_from(post) -> list[services.CaseSpec]:
     return specs
 
 
-def _facts_from(post, household, members: list[Resident]) -> services.Facts:
+def _facts_from(post, household, members: list[Resident], organization=None) -> services.Facts:
     facts = services.Facts()
+    if organization is not None:
+        for key in ("employees", "contact_name", "contact_phone"):
+            value = (post.get(f"org_{key}") or "").strip()
+            if value and str(value) != str(getattr(organization, key, "") or ""):
+                facts.organization[key] = value
+        covered = post.get("org_party_covered")
+        if covered in ("是", "否") and (covered == "是") != organization.party_covered:
+            facts.organization["party_covered"] = covered
     if household is not None:
         use = post.get("dwelling_use", "")
         if use and use != household.dwelling.use:
@@ -162,7 +170,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 met=next((m for m in members if m.pk == met_id), None),
                 campaign=next((c for c in campaigns if c.pk == campaign_id), None),
                 cases=_cases_from(request.POST),
-                facts=_facts_from(request.POST, household, members),
+                facts=_facts_from(request.POST, household, members, organization),
             )
         except DomainError as exc:
             context["error"] = exc.message

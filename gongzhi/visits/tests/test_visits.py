@@ -240,3 +240,32 @@ def test_campaign_outside_scope_cannot_be_created(reg):
             starts_on=today(),
             ends_on=today(),
         )
+
+
+def test_visit_to_a_unit_updates_its_facts(client, reg):
+    from gongzhi.registry import services as registry
+
+    org = registry.create_organization(
+        actor=None, area=reg.world.a.neighbourhood, data={"name": "A便利店", "kind": "商户", "employees": "3"}
+    )
+    client.force_login(reg.world.a.users["gridworker"])
+    assert client.get(reverse("visits:new"), {"organization": org.pk}).status_code == 200
+    response = client.post(
+        reverse("visits:new"),
+        {
+            "organization": org.pk,
+            "visited_on": today().isoformat(),
+            "mode": "door",
+            "findings": "经营正常",
+            "org_employees": "5",
+            "org_contact_name": "",
+            "org_contact_phone": "",
+            "org_party_covered": "否",
+        },
+    )
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.employees == 5
+    assert RegistryChange.objects.filter(
+        object_type="organization", field="employees", old_value="3", new_value="5", source="visit"
+    ).exists()
