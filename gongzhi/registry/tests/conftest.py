@@ -1,5 +1,4 @@
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -46,17 +45,3 @@ class Reg:
 @pytest.fixture
 def reg(world):
     return Reg(world)
-
-
-@pytest.fixture(autouse=True)
-def _layout(settings):
-    """Until the lead's base.html is merged, pages render in a minimal stand-in layout."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
-
-    try:
-        get_template("base.html")
-    except TemplateDoesNotExist:
-        templates = [dict(t) for t in settings.TEMPLATES]
-        templates[0]["DIRS"] = [*templates[0]["DIRS"], Path(__file__).parent / "templates"]
-        settings.TEMPLATES = templates

@@ -1,1 +1,1 @@
-from gongzhi.registry.tests.conftest import _layout, reg  # noqa: F401  (test rows, stand-in layout)
+from gongzhi.registry.tests.conftest import reg  # noqa: F401  (the registry test rows)
