@@ -9,6 +9,7 @@ import os
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from gongzhi.registry.models import (
     ResidentTag,
     Sealed,
     Tag,
+    TagGroup,
     TagSource,
 )
 from gongzhi.registry.validators import FieldError
@@ -472,3 +474,28 @@ def reveal(*, actor: User, obj: Sealed, field: str, reason: str, ip: str | None 
         ip=ip,
     )
     return value
+
+
+# ---------------------------------------------------------------- tag configuration
+
+
+@transaction.atomic
+def create_tag(*, actor: User | None, group: TagGroup, name: str) -> Tag:
+    """Add a tag to a group of the subdistrict (the leadership configures 9+1+N)."""
+    _require(actor, "tag.manage", group.subdistrict)
+    name = (name or "").strip()
+    if not name or len(name) > 40:
+        raise FieldError("name", _("请填写标签名称（不超过 40 字）。"))
+    if Tag.objects.filter(group=group, name=name).exists():
+        raise Conflict(_("“%(group)s”中已有标签“%(name)s”。") % {"group": group.name, "name": name})
+    order = (Tag.objects.filter(group=group).aggregate(m=Max("order"))["m"] or 0) + 1
+    return Tag.objects.create(subdistrict_id=group.subdistrict_id, group=group, name=name, order=order)
+
+
+@transaction.atomic
+def set_tag_active(*, actor: User | None, tag: Tag, active: bool) -> Tag:
+    """Stop offering a tag (existing holders keep it, with its history) or offer it again."""
+    _require(actor, "tag.manage", tag.subdistrict)
+    tag.active = active
+    tag.save(update_fields=["active"])
+    return tag

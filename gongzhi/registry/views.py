@@ -243,6 +243,7 @@ def tag_lists(request: HttpRequest) -> HttpResponse:
             "result": result,
             "counts": counts,
             "total": total,
+            "can_manage": permissions.has(user, "tag.manage", user.scope),
         },
     )
 
@@ -438,3 +439,31 @@ def add_resident(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, _("已登记 %(name)s。") % {"name": person.name})
     return redirect("registry:resident", pk=person.pk)
+
+
+@staff_page
+def manage_tags(request: HttpRequest) -> HttpResponse:
+    """The leadership's configuration of the 9+1+N tags: add a tag, stop or resume offering one."""
+    user = request.user
+    if not permissions.has(user, "tag.manage", user.scope):
+        raise NotAllowed()
+    groups = selectors.tag_groups_for(user)
+    if request.method == "POST":
+        if tag_id := int_or_none(request.POST.get("toggle")):
+            tag = next((t for g in groups for t in g.tags.all() if t.pk == tag_id), None)
+            if tag is None:
+                raise NotFound()
+            services.set_tag_active(actor=user, tag=tag, active=not tag.active)
+        else:
+            group = groups.filter(pk=int_or_none(request.POST.get("group"))).first()
+            if group is None:
+                raise NotFound()
+            tag = services.create_tag(actor=user, group=group, name=request.POST.get("name", ""))
+            messages.success(request, _("已添加标签“%(name)s”。") % {"name": tag.name})
+        return redirect("registry:manage_tags")
+    groups = list(groups)
+    holders = selectors.holders_by_tag(user)
+    for group in groups:
+        for tag in group.tags.all():
+            tag.holders = holders.get(tag.pk, 0)
+    return render(request, "registry/manage_tags.html", {"groups": groups})

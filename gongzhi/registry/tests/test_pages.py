@@ -273,3 +273,33 @@ def test_registry_list_has_no_query_per_row(client, reg, django_assert_max_num_q
     with django_assert_max_num_queries(12):
         body = client.get(reverse("registry:index")).content.decode()
     assert body.count("住户") >= 20
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tag_settings_only_for_the_leadership(client, reg, role):
+    client.force_login(reg.world.a.users[role])
+    assert client.get(reverse("registry:manage_tags")).status_code == (200 if role == "leader" else 403)
+
+
+def test_leader_adds_and_stops_a_tag(client, reg):
+    from gongzhi.registry.models import Tag
+
+    services.tag_resident(actor=None, resident=reg.resident_a, tag=reg.alone_a)
+    client.force_login(reg.world.a.users["leader"])
+    page = client.get(reverse("registry:manage_tags")).content.decode()
+    assert "独居" in page and "<td>1</td>" in page  # one current holder
+    assert (
+        client.post(reverse("registry:manage_tags"), {"group": reg.group_a.pk, "name": "重病"}).status_code
+        == 302
+    )
+    assert Tag.objects.filter(group=reg.group_a, name="重病", subdistrict=reg.world.a.subdistrict).exists()
+    duplicate = client.post(reverse("registry:manage_tags"), {"group": reg.group_a.pk, "name": "重病"})
+    assert duplicate.status_code == 409
+    client.post(reverse("registry:manage_tags"), {"toggle": reg.alone_a.pk})
+    reg.alone_a.refresh_from_db()
+    assert not reg.alone_a.active
+    client.force_login(reg.world.b.users["leader"])  # another subdistrict's groups are not found
+    assert (
+        client.post(reverse("registry:manage_tags"), {"group": reg.group_a.pk, "name": "越权"}).status_code
+        == 404
+    )
