@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.accounts.models import User
@@ -237,3 +237,9 @@ def holders_by_tag(user: User, on: dt.date | None = None) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {row["tag_id"]: row["n"] for row in rows}
+
+
+def occupied_households_for(user: User) -> QuerySet[Household]:
+    """Households in scope with at least one member still living there (visit targets)."""
+    living = Resident.objects.filter(household=OuterRef("pk"), moved_out_on__isnull=True)
+    return households_for(user).filter(Exists(living))

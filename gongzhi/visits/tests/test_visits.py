@@ -269,3 +269,15 @@ def test_visit_to_a_unit_updates_its_facts(client, reg):
     assert RegistryChange.objects.filter(
         object_type="organization", field="employees", old_value="3", new_value="5", source="visit"
     ).exists()
+
+
+def test_coverage_ignores_households_that_moved_away(reg):
+    from gongzhi.registry import services as registry
+
+    leader = reg.world.a.users["leader"]
+    campaign = services.create_campaign(
+        actor=leader, area=reg.world.a.subdistrict, name="走访", starts_on=today(), ends_on=today()
+    )
+    registry.move_resident(actor=None, resident=reg.resident_a, on=today())
+    _rows, total, _ended = selectors.coverage(leader, campaign, "grid")
+    assert total.total == 0
