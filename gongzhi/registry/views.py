@@ -32,6 +32,10 @@ from gongzhi.registry.web import client_ip, int_or_none, page_of, staff_page
 from gongzhi.territory.models import Area
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _can_view(user) -> None:
@@ -227,6 +231,15 @@ def tag_lists(request: HttpRequest) -> HttpResponse:
         qs = selectors.residents_with_tags(
             user, selectors.TagQuery([t.pk for t in chosen], area=area, min_age=min_age)
         )
+        if request.GET.get("export") in ("csv", "xlsx"):
+            fmt = request.GET["export"]
+            label = "tags:" + ",".join(str(t.pk) for t in chosen)
+            data = exporting.export_bytes(
+                "residents", fmt, user=user, ip=client_ip(request), only=qs, label=label
+            )
+            response = HttpResponse(data, content_type=_CONTENT_TYPES[fmt])
+            response["Content-Disposition"] = f'attachment; filename="gongzhi-tag-list.{fmt}"'
+            return response
         total = qs.count()
         counts = selectors.counts_by_child_area(user, qs, area)
         result = page_of(request, qs.select_related("dwelling").order_by("area_id", "name"), 50)
@@ -244,6 +257,8 @@ def tag_lists(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "total": total,
             "can_manage": permissions.has(user, "tag.manage", user.scope),
+            "can_export": permissions.has(user, "registry.export", user.scope),
+            "query_string": request.GET.urlencode(),
         },
     )
 

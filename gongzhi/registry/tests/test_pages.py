@@ -303,3 +303,21 @@ def test_leader_adds_and_stops_a_tag(client, reg):
         client.post(reverse("registry:manage_tags"), {"group": reg.group_a.pk, "name": "越权"}).status_code
         == 404
     )
+
+
+def test_tag_list_export_is_masked_scoped_and_logged(client, reg, other_nb):
+    services.tag_resident(actor=None, resident=reg.resident_a, tag=reg.alone_a)
+    services.tag_resident(actor=None, resident=other_nb, tag=reg.alone_a)
+    client.force_login(reg.world.a.users["neighbourhood"])
+    response = client.get(reverse("registry:tags"), {"tag": reg.alone_a.pk, "export": "csv"})
+    body = response.content.decode("utf-8-sig")
+    assert "王秀英" in body and "赵二居" not in body  # the other neighbourhood is out of scope
+    assert person_id(1) not in body and "139****1111" in body
+    log = AccessLog.objects.get()
+    assert (
+        log.action == "export:masked"
+        and log.object_type == f"residents:tags:{reg.alone_a.pk}"
+        and log.object_id == "1"
+    )
+    client.force_login(reg.world.a.users["gridworker"])  # may list, may not export
+    assert client.get(reverse("registry:tags"), {"tag": reg.alone_a.pk, "export": "csv"}).status_code == 403
