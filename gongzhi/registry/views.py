@@ -134,9 +134,19 @@ def reveal(request: HttpRequest, kind: str, pk: int, field: str) -> HttpResponse
     if kind not in _REVEAL or field not in _REVEAL[kind][1]:
         raise NotFound()
     obj = _REVEAL[kind][0](request.user, pk)
-    value = services.reveal(
-        actor=request.user, obj=obj, field=field, reason=request.POST.get("reason", ""), ip=client_ip(request)
-    )
+    try:
+        value = services.reveal(
+            actor=request.user,
+            obj=obj,
+            field=field,
+            reason=request.POST.get("reason", ""),
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        if not request.htmx:
+            raise
+        # htmx swaps only 2xx answers: say why in place of the value instead.
+        return render(request, "registry/_revealed.html", {"error": exc.message})
     return render(request, "registry/_revealed.html", {"value": value})
 
 

@@ -321,3 +321,11 @@ def test_tag_list_export_is_masked_scoped_and_logged(client, reg, other_nb):
     )
     client.force_login(reg.world.a.users["gridworker"])  # may list, may not export
     assert client.get(reverse("registry:tags"), {"tag": reg.alone_a.pk, "export": "csv"}).status_code == 403
+
+
+def test_refused_reveal_through_htmx_says_why_in_place(client, reg):
+    client.force_login(reg.world.a.users["gridworker"])
+    url = reverse("registry:reveal", args=["resident", reg.resident_a.pk, "phone"])
+    response = client.post(url, {"reason": "看看"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "权限" in response.content.decode()
+    assert "13900001111" not in response.content.decode() and not AccessLog.objects.exists()
