@@ -216,6 +216,20 @@ def register_resident(
     return resident
 
 
+def note_registered(*, resident: Resident, actor: User | None, source: str, reference: str = "") -> None:
+    """Record in the change history that a person was newly registered (e.g. found on a visit)."""
+    RegistryChange.objects.create(
+        subdistrict_id=resident.subdistrict_id,
+        object_type="resident",
+        object_id=resident.pk,
+        field="registered",
+        new_value=f"{resident.name} {resident.id_number_mask}".strip()[:200],
+        source=source,
+        reference=reference,
+        actor=actor,
+    )
+
+
 RESIDENT_FIELDS = (
     "name",
     "id_type",

@@ -16,7 +16,7 @@ from gongzhi.cases.models import Category
 from gongzhi.cases.selectors import cases_for, category_tree
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry import selectors as registry
-from gongzhi.registry.models import DwellingUse, LivingStatus, Resident
+from gongzhi.registry.models import DwellingUse, LivingStatus, RegistrationType, Relation, Resident
 from gongzhi.registry.validators import FieldError
 from gongzhi.registry.web import int_or_none, page_of, staff_page
 from gongzhi.territory.models import Area
@@ -110,6 +110,17 @@ def _facts_from(post, household, members: list[Resident], organization=None) -> 
             facts.residents[m.pk] = data
         if post.get(f"member-{m.pk}-moved_out") == "1":
             facts.moved_out.append(m.pk)
+    name = (post.get("new-name") or "").strip()
+    if household is not None and name:
+        facts.new_residents.append(
+            {
+                "name": name,
+                "id_number": post.get("new-id_number", ""),
+                "phone": post.get("new-phone", ""),
+                "relation": post.get("new-relation", ""),
+                "registration_type": post.get("new-registration_type", ""),
+            }
+        )
     return facts
 
 
@@ -144,6 +155,8 @@ def new(request: HttpRequest) -> HttpResponse:
         "modes": Mode.choices,
         "uses": DwellingUse.choices,
         "statuses": LivingStatus.choices,
+        "relations": Relation.choices,
+        "registrations": RegistrationType.choices,
         "categories": category_tree(),
         "today": today,
         "form": source,

@@ -281,3 +281,34 @@ def test_coverage_ignores_households_that_moved_away(reg):
     registry.move_resident(actor=None, resident=reg.resident_a, on=today())
     _rows, total, _ended = selectors.coverage(leader, campaign, "grid")
     assert total.total == 0
+
+
+def test_visit_registers_a_newly_found_resident(client, reg):
+    from gongzhi.registry.models import Resident
+    from gongzhi.registry.tests.conftest import person_id
+
+    client.force_login(reg.world.a.users["gridworker"])
+    form = {
+        "household": reg.resident_a.household_id,
+        "visited_on": today().isoformat(),
+        "mode": "door",
+        "findings": "新租客入住",
+        "new-name": "新租客",
+        "new-id_number": person_id(66, dt.date(1995, 3, 3)),
+        "new-phone": "13611112222",
+        "new-relation": "tenant",
+        "new-registration_type": "migrant",
+    }
+    assert client.post(reverse("visits:new"), form).status_code == 302
+    person = Resident.objects.get(name="新租客")
+    assert (person.household_id, person.registration_type, person.moved_in_on) == (
+        reg.resident_a.household_id,
+        "migrant",
+        today(),
+    )
+    visit = Visit.objects.get()
+    assert RegistryChange.objects.filter(
+        reference=f"visit:{visit.pk}", field="registered", object_id=person.pk
+    ).exists()
+    again = client.post(reverse("visits:new"), {**form, "findings": "再次登记"})
+    assert again.status_code == 409 and Visit.objects.count() == 1  # the same ID twice: nothing written
