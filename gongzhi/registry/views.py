@@ -4,6 +4,7 @@ import wizard, templates and export. Thin: each parses input, calls a selector o
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from pathlib import Path
 
@@ -393,7 +394,9 @@ def export(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(data, content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="gongzhi-{kind}-{stamp}.{fmt}"'
+    # The file says whose scope it holds.
+    scope = re.sub(r"[^A-Za-z0-9_-]", "", user.scope.code) or str(user.scope_id)
+    response["Content-Disposition"] = f'attachment; filename="gongzhi-{kind}-{scope}-{stamp}.{fmt}"'
     return response
 
 
