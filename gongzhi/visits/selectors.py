@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -131,7 +130,3 @@ def not_yet_visited(user: User, campaign: Campaign, area: Area, *, limit: int = 
         .select_related("dwelling", "head")
         .order_by("dwelling__address")[:limit]
     )
-
-
-def today() -> dt.date:
-    return timezone.localdate()
