@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import permissions
@@ -91,9 +92,17 @@ def _organization_rows(qs, clear: bool) -> Iterator[list]:
 
 
 def export_rows(
-    kind: str, *, user: User, clear: bool = False, reason: str = "", ip: str | None = None
+    kind: str,
+    *,
+    user: User,
+    clear: bool = False,
+    reason: str = "",
+    ip: str | None = None,
+    only: QuerySet | None = None,
+    label: str = "",
 ) -> tuple[list[str], Iterator[list]]:
-    """Headers and rows for `kind` as `user` may see them; logs the export."""
+    """Headers and rows for `kind` as `user` may see them; logs the export. `only` narrows the
+    rows to a selection (e.g. a tag list); it can never widen them beyond the user's scope."""
     if kind not in COLUMNS:
         raise DomainError(_("未知的导出类型：%(kind)s") % {"kind": kind})
     permissions.require(user, "registry.export", user.scope)
@@ -106,11 +115,13 @@ def export_rows(
         "dwellings": selectors.dwellings_for(user),
         "organizations": selectors.organizations_for(user),
     }[kind]
+    if only is not None:
+        qs = qs.filter(pk__in=only.values("pk"))
     count = qs.count()
     AccessLog.objects.create(
         user=user,
         action="export:clear" if clear else "export:masked",
-        object_type=kind,
+        object_type=(f"{kind}:{label}" if label else kind)[:40],
         object_id=str(count),
         reason=(reason or "")[:200],
         ip=ip,
@@ -147,9 +158,17 @@ def to_xlsx(headers: list[str], rows: Iterator[list], *, title: str = "") -> byt
 
 
 def export_bytes(
-    kind: str, fmt: str, *, user: User, clear: bool = False, reason: str = "", ip: str | None = None
+    kind: str,
+    fmt: str,
+    *,
+    user: User,
+    clear: bool = False,
+    reason: str = "",
+    ip: str | None = None,
+    only: QuerySet | None = None,
+    label: str = "",
 ) -> bytes:
-    headers, rows = export_rows(kind, user=user, clear=clear, reason=reason, ip=ip)
+    headers, rows = export_rows(kind, user=user, clear=clear, reason=reason, ip=ip, only=only, label=label)
     if fmt == "xlsx":
         return to_xlsx(headers, rows, title=str(KIND_LABELS[kind]))
     return to_csv(headers, rows)

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.accounts.models import User
@@ -23,6 +23,7 @@ from gongzhi.registry.models import (
     Resident,
     ResidentTag,
     Tag,
+    TagGroup,
 )
 from gongzhi.territory.models import Area
 
@@ -69,6 +70,15 @@ def tags_for(user: User) -> QuerySet[Tag]:
         )
     )
     return Tag.objects.filter(subdistrict_id__in=subdistrict_ids, active=True).select_related("group")
+
+
+def _subdistrict_ids(user: User) -> list[int]:
+    scope: Area = user.scope
+    if scope.subdistrict_id:
+        return [scope.subdistrict_id]
+    return list(
+        Area.objects.filter(path__startswith=scope.path, kind="subdistrict").values_list("pk", flat=True)
+    )
 
 
 def _get(qs: QuerySet, pk: int):
@@ -203,3 +213,33 @@ def counts_by_child_area(user: User, qs: QuerySet, within: Area) -> list[tuple[A
 def changes_by_reference(reference: str, *, subdistrict_id: int) -> QuerySet[RegistryChange]:
     """The registry changes made under one reference (e.g. "visit:12"), for a caller who may see it."""
     return RegistryChange.objects.filter(reference=reference, subdistrict_id=subdistrict_id)
+
+
+def tag_groups_for(user: User) -> QuerySet[TagGroup]:
+    """The tag groups of the subdistricts in the user's scope, with their tags (all, inactive too)."""
+    if not user.is_authenticated or user.scope_id is None or not user.has_role(*TAG_ROLES):
+        return TagGroup.objects.none()
+    subdistrict_ids = _subdistrict_ids(user)
+    return (
+        TagGroup.objects.filter(subdistrict_id__in=subdistrict_ids)
+        .prefetch_related("tags")
+        .order_by("subdistrict_id", "order", "id")
+    )
+
+
+def holders_by_tag(user: User, on: dt.date | None = None) -> dict[int, int]:
+    """How many residents in the user's scope hold each tag today."""
+    on = on or timezone.localdate()
+    rows = (
+        resident_tags_for(user)
+        .filter(current_tags_q(on), resident__moved_out_on__isnull=True)
+        .values("tag_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["tag_id"]: row["n"] for row in rows}
+
+
+def occupied_households_for(user: User) -> QuerySet[Household]:
+    """Households in scope with at least one member still living there (visit targets)."""
+    living = Resident.objects.filter(household=OuterRef("pk"), moved_out_on__isnull=True)
+    return households_for(user).filter(Exists(living))

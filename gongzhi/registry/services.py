@@ -5,8 +5,11 @@ its history written in one transaction. Also `reveal`, the only way to read a cl
 from __future__ import annotations
 
 import datetime as dt
+import os
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,12 +29,20 @@ from gongzhi.registry.models import (
     ResidentTag,
     Sealed,
     Tag,
+    TagGroup,
     TagSource,
 )
 from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import Area, AreaKind
 
 DWELLING_AREA_KINDS = (AreaKind.BUILDING, AreaKind.ESTATE)
+
+
+class TooMany(DomainError):
+    code = "too_many"
+    status = 429
+
+
 REVEALABLE = {Resident: ("id_number", "phone"), Dwelling: ("owner_phone",), Organization: ("contact_phone",)}
 
 
@@ -203,6 +214,20 @@ def register_resident(
         recorded_by=actor,
     )
     return resident
+
+
+def note_registered(*, resident: Resident, actor: User | None, source: str, reference: str = "") -> None:
+    """Record in the change history that a person was newly registered (e.g. found on a visit)."""
+    RegistryChange.objects.create(
+        subdistrict_id=resident.subdistrict_id,
+        object_type="resident",
+        object_id=resident.pk,
+        field="registered",
+        new_value=f"{resident.name} {resident.id_number_mask}".strip()[:200],
+        source=source,
+        reference=reference,
+        actor=actor,
+    )
 
 
 RESIDENT_FIELDS = (
@@ -442,6 +467,17 @@ def reveal(*, actor: User, obj: Sealed, field: str, reason: str, ip: str | None 
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise FieldError("reason", _("请填写查看原因（如：走访核实、办理工单号）。"))
+    limit = int(
+        getattr(settings, "GONGZHI_REVEAL_DAILY_LIMIT", 0)
+        or os.environ.get("GONGZHI_REVEAL_DAILY_LIMIT")
+        or 50
+    )
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    if (
+        AccessLog.objects.filter(user=actor, action__startswith="reveal:", created_at__gte=since).count()
+        >= limit
+    ):
+        raise TooMany(_("今日查看完整信息已达 %(n)d 次上限，如确有需要请联系审计人员。") % {"n": limit})
     value = obj.unseal(field)
     AccessLog.objects.create(
         user=actor,
@@ -452,3 +488,28 @@ def reveal(*, actor: User, obj: Sealed, field: str, reason: str, ip: str | None 
         ip=ip,
     )
     return value
+
+
+# ---------------------------------------------------------------- tag configuration
+
+
+@transaction.atomic
+def create_tag(*, actor: User | None, group: TagGroup, name: str) -> Tag:
+    """Add a tag to a group of the subdistrict (the leadership configures 9+1+N)."""
+    _require(actor, "tag.manage", group.subdistrict)
+    name = (name or "").strip()
+    if not name or len(name) > 40:
+        raise FieldError("name", _("请填写标签名称（不超过 40 字）。"))
+    if Tag.objects.filter(group=group, name=name).exists():
+        raise Conflict(_("“%(group)s”中已有标签“%(name)s”。") % {"group": group.name, "name": name})
+    order = (Tag.objects.filter(group=group).aggregate(m=Max("order"))["m"] or 0) + 1
+    return Tag.objects.create(subdistrict_id=group.subdistrict_id, group=group, name=name, order=order)
+
+
+@transaction.atomic
+def set_tag_active(*, actor: User | None, tag: Tag, active: bool) -> Tag:
+    """Stop offering a tag (existing holders keep it, with its history) or offer it again."""
+    _require(actor, "tag.manage", tag.subdistrict)
+    tag.active = active
+    tag.save(update_fields=["active"])
+    return tag

@@ -16,6 +16,7 @@ urlpatterns = [
     path("organizations/", views.organizations, name="organizations"),
     path("organizations/<int:pk>/", views.organization, name="organization"),
     path("tags/", views.tag_lists, name="tags"),
+    path("tags/manage/", views.manage_tags, name="manage_tags"),
     path("import/", views.import_start, name="import"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("template/<str:kind>.<str:fmt>", views.template, name="template"),

@@ -4,6 +4,7 @@ import wizard, templates and export. Thin: each parses input, calls a selector o
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from pathlib import Path
 
@@ -32,6 +33,10 @@ from gongzhi.registry.web import client_ip, int_or_none, page_of, staff_page
 from gongzhi.territory.models import Area
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _can_view(user) -> None:
@@ -130,9 +135,19 @@ def reveal(request: HttpRequest, kind: str, pk: int, field: str) -> HttpResponse
     if kind not in _REVEAL or field not in _REVEAL[kind][1]:
         raise NotFound()
     obj = _REVEAL[kind][0](request.user, pk)
-    value = services.reveal(
-        actor=request.user, obj=obj, field=field, reason=request.POST.get("reason", ""), ip=client_ip(request)
-    )
+    try:
+        value = services.reveal(
+            actor=request.user,
+            obj=obj,
+            field=field,
+            reason=request.POST.get("reason", ""),
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        if not request.htmx:
+            raise
+        # htmx swaps only 2xx answers: say why in place of the value instead.
+        return render(request, "registry/_revealed.html", {"error": exc.message})
     return render(request, "registry/_revealed.html", {"value": value})
 
 
@@ -227,6 +242,15 @@ def tag_lists(request: HttpRequest) -> HttpResponse:
         qs = selectors.residents_with_tags(
             user, selectors.TagQuery([t.pk for t in chosen], area=area, min_age=min_age)
         )
+        if request.GET.get("export") in ("csv", "xlsx"):
+            fmt = request.GET["export"]
+            label = "tags:" + ",".join(str(t.pk) for t in chosen)
+            data = exporting.export_bytes(
+                "residents", fmt, user=user, ip=client_ip(request), only=qs, label=label
+            )
+            response = HttpResponse(data, content_type=_CONTENT_TYPES[fmt])
+            response["Content-Disposition"] = f'attachment; filename="gongzhi-tag-list.{fmt}"'
+            return response
         total = qs.count()
         counts = selectors.counts_by_child_area(user, qs, area)
         result = page_of(request, qs.select_related("dwelling").order_by("area_id", "name"), 50)
@@ -243,6 +267,9 @@ def tag_lists(request: HttpRequest) -> HttpResponse:
             "result": result,
             "counts": counts,
             "total": total,
+            "can_manage": permissions.has(user, "tag.manage", user.scope),
+            "can_export": permissions.has(user, "registry.export", user.scope),
+            "query_string": request.GET.urlencode(),
         },
     )
 
@@ -253,6 +280,11 @@ def tag_lists(request: HttpRequest) -> HttpResponse:
 def _upload_dir() -> Path:
     path = Path(settings.VAR_DIR) / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    # Uploads that passed the dry run but were never confirmed hold personal data: keep a day.
+    stale = timezone.now().timestamp() - 24 * 3600
+    for old in path.iterdir():
+        if old.is_file() and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -362,7 +394,9 @@ def export(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(data, content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="gongzhi-{kind}-{stamp}.{fmt}"'
+    # The file says whose scope it holds.
+    scope = re.sub(r"[^A-Za-z0-9_-]", "", user.scope.code) or str(user.scope_id)
+    response["Content-Disposition"] = f'attachment; filename="gongzhi-{kind}-{scope}-{stamp}.{fmt}"'
     return response
 
 
@@ -433,3 +467,31 @@ def add_resident(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, _("已登记 %(name)s。") % {"name": person.name})
     return redirect("registry:resident", pk=person.pk)
+
+
+@staff_page
+def manage_tags(request: HttpRequest) -> HttpResponse:
+    """The leadership's configuration of the 9+1+N tags: add a tag, stop or resume offering one."""
+    user = request.user
+    if not permissions.has(user, "tag.manage", user.scope):
+        raise NotAllowed()
+    groups = selectors.tag_groups_for(user)
+    if request.method == "POST":
+        if tag_id := int_or_none(request.POST.get("toggle")):
+            tag = next((t for g in groups for t in g.tags.all() if t.pk == tag_id), None)
+            if tag is None:
+                raise NotFound()
+            services.set_tag_active(actor=user, tag=tag, active=not tag.active)
+        else:
+            group = groups.filter(pk=int_or_none(request.POST.get("group"))).first()
+            if group is None:
+                raise NotFound()
+            tag = services.create_tag(actor=user, group=group, name=request.POST.get("name", ""))
+            messages.success(request, _("已添加标签“%(name)s”。") % {"name": tag.name})
+        return redirect("registry:manage_tags")
+    groups = list(groups)
+    holders = selectors.holders_by_tag(user)
+    for group in groups:
+        for tag in group.tags.all():
+            tag.holders = holders.get(tag.pk, 0)
+    return render(request, "registry/manage_tags.html", {"groups": groups})

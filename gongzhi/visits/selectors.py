@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -95,7 +94,7 @@ def coverage(user: User, campaign: Campaign, level: str) -> tuple[list[CoverageR
     period = (campaign.starts_on, campaign.ends_on)
     visits = visits_for(user).filter(visited_on__range=period, area__path__startswith=base)
     if campaign.target in (Target.HOUSEHOLDS, Target.BOTH):
-        households = registry.households_for(user).filter(area__path__startswith=base)
+        households = registry.occupied_households_for(user).filter(area__path__startswith=base)
         seen = set(visits.filter(household__isnull=False).values_list("household_id", flat=True))
         for pk, path in households.values_list("pk", "area__path").iterator():
             key = bucket(path)
@@ -125,13 +124,9 @@ def not_yet_visited(user: User, campaign: Campaign, area: Area, *, limit: int = 
     period = (campaign.starts_on, campaign.ends_on)
     seen = visits_for(user).filter(visited_on__range=period, household__isnull=False).values("household_id")
     return (
-        registry.households_for(user)
+        registry.occupied_households_for(user)
         .filter(area__path__startswith=area.path)
         .exclude(pk__in=seen)
         .select_related("dwelling", "head")
         .order_by("dwelling__address")[:limit]
     )
-
-
-def today() -> dt.date:
-    return timezone.localdate()

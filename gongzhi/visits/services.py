@@ -40,9 +40,12 @@ class Facts:
     organization: dict = field(default_factory=dict)
     residents: dict[int, dict] = field(default_factory=dict)
     moved_out: list[int] = field(default_factory=list)
+    new_residents: list[dict] = field(default_factory=list)  # people found living there, not yet registered
 
     def __bool__(self) -> bool:
-        return bool(self.dwelling or self.organization or self.residents or self.moved_out)
+        return bool(
+            self.dwelling or self.organization or self.residents or self.moved_out or self.new_residents
+        )
 
 
 def _target_area(household: Household | None, organization: Organization | None) -> Area:
@@ -133,6 +136,17 @@ def _apply_facts(visit: Visit, facts: Facts, *, actor: User, household, organiza
         if resident_id not in members:
             raise FieldError("facts", _("只能更新该户成员的信息。"))
         registry.move_resident(resident=members[resident_id], on=visit.visited_on, **common)
+    for data in facts.new_residents:
+        if household is None:
+            raise FieldError("facts", _("只能在走访住户时登记新居民。"))
+        person = registry.register_resident(
+            actor=actor,
+            dwelling=household.dwelling,
+            data={"moved_in_on": visit.visited_on, **data},
+            household_label=household.label,
+            source=ChangeSource.VISIT,
+        )
+        registry.note_registered(resident=person, actor=actor, source=ChangeSource.VISIT, reference=reference)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from gongzhi.cases.models import Category
 from gongzhi.cases.selectors import cases_for, category_tree
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry import selectors as registry
-from gongzhi.registry.models import DwellingUse, LivingStatus, Resident
+from gongzhi.registry.models import DwellingUse, LivingStatus, RegistrationType, Relation, Resident
 from gongzhi.registry.validators import FieldError
 from gongzhi.registry.web import int_or_none, page_of, staff_page
 from gongzhi.territory.models import Area
@@ -84,8 +84,16 @@ def _cases_from(post) -> list[services.CaseSpec]:
     return specs
 
 
-def _facts_from(post, household, members: list[Resident]) -> services.Facts:
+def _facts_from(post, household, members: list[Resident], organization=None) -> services.Facts:
     facts = services.Facts()
+    if organization is not None:
+        for key in ("employees", "contact_name", "contact_phone"):
+            value = (post.get(f"org_{key}") or "").strip()
+            if value and str(value) != str(getattr(organization, key, "") or ""):
+                facts.organization[key] = value
+        covered = post.get("org_party_covered")
+        if covered in ("是", "否") and (covered == "是") != organization.party_covered:
+            facts.organization["party_covered"] = covered
     if household is not None:
         use = post.get("dwelling_use", "")
         if use and use != household.dwelling.use:
@@ -102,6 +110,17 @@ def _facts_from(post, household, members: list[Resident]) -> services.Facts:
             facts.residents[m.pk] = data
         if post.get(f"member-{m.pk}-moved_out") == "1":
             facts.moved_out.append(m.pk)
+    name = (post.get("new-name") or "").strip()
+    if household is not None and name:
+        facts.new_residents.append(
+            {
+                "name": name,
+                "id_number": post.get("new-id_number", ""),
+                "phone": post.get("new-phone", ""),
+                "relation": post.get("new-relation", ""),
+                "registration_type": post.get("new-registration_type", ""),
+            }
+        )
     return facts
 
 
@@ -136,6 +155,8 @@ def new(request: HttpRequest) -> HttpResponse:
         "modes": Mode.choices,
         "uses": DwellingUse.choices,
         "statuses": LivingStatus.choices,
+        "relations": Relation.choices,
+        "registrations": RegistrationType.choices,
         "categories": category_tree(),
         "today": today,
         "form": source,
@@ -162,7 +183,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 met=next((m for m in members if m.pk == met_id), None),
                 campaign=next((c for c in campaigns if c.pk == campaign_id), None),
                 cases=_cases_from(request.POST),
-                facts=_facts_from(request.POST, household, members),
+                facts=_facts_from(request.POST, household, members, organization),
             )
         except DomainError as exc:
             context["error"] = exc.message

@@ -96,3 +96,60 @@ def test_reveal_needs_a_reason(reg):
     with pytest.raises(FieldError, match="查看原因"):
         services.reveal(actor=reg.world.a.users["leader"], obj=reg.resident_a, field="phone", reason=" ")
     assert not AccessLog.objects.exists()
+
+
+def test_reveals_are_capped_per_day(reg, settings, client):
+    from django.urls import reverse
+
+    settings.GONGZHI_REVEAL_DAILY_LIMIT = 2
+    user = reg.world.a.users["leader"]
+    for _ in range(2):
+        services.reveal(actor=user, obj=reg.resident_a, field="phone", reason="核实")
+    client.force_login(user)
+    url = reverse("registry:reveal", args=["resident", reg.resident_a.pk, "phone"])
+    response = client.post(url, {"reason": "再看一次"})
+    assert response.status_code == 429 and "上限" in response.content.decode()
+    assert AccessLog.objects.count() == 2
+
+
+def test_no_table_holds_a_clear_id_or_phone_after_import_visit_and_edit(reg):
+    import datetime as dt
+
+    from django.db import connection
+
+    from gongzhi.registry import importing
+    from gongzhi.visits import services as visits
+
+    row = {
+        "楼栋编码": "A-B1",
+        "房号": "808",
+        "姓名": "明文检查",
+        "证件号码": person_id(88),
+        "联系电话": "13677778888",
+    }
+    assert importing.import_rows("residents", [row], None, dry_run=False).ok
+    resident = Resident.objects.get(name="明文检查")
+    services.update_resident(actor=None, resident=resident, data={"phone": "13566667777"})
+    visits.record_visit(
+        actor=reg.world.a.users["gridworker"],
+        household=resident.household,
+        visited_on=dt.date.today(),
+        mode="door",
+        findings="核实",
+        facts=visits.Facts(residents={resident.pk: {"phone": "13455556666"}}),
+    )
+    secrets = [
+        person_id(88),
+        "13677778888",
+        "13566667777",
+        "13455556666",
+        person_id(1),
+        "13900001111",
+        "13812345678",
+    ]
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table.startswith(("registry_", "visits_", "accounts_accesslog")):
+                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+                dump = repr(cursor.fetchall())
+                assert not [s for s in secrets if s in dump], table

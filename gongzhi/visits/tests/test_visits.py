@@ -240,3 +240,75 @@ def test_campaign_outside_scope_cannot_be_created(reg):
             starts_on=today(),
             ends_on=today(),
         )
+
+
+def test_visit_to_a_unit_updates_its_facts(client, reg):
+    from gongzhi.registry import services as registry
+
+    org = registry.create_organization(
+        actor=None, area=reg.world.a.neighbourhood, data={"name": "A便利店", "kind": "商户", "employees": "3"}
+    )
+    client.force_login(reg.world.a.users["gridworker"])
+    assert client.get(reverse("visits:new"), {"organization": org.pk}).status_code == 200
+    response = client.post(
+        reverse("visits:new"),
+        {
+            "organization": org.pk,
+            "visited_on": today().isoformat(),
+            "mode": "door",
+            "findings": "经营正常",
+            "org_employees": "5",
+            "org_contact_name": "",
+            "org_contact_phone": "",
+            "org_party_covered": "否",
+        },
+    )
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.employees == 5
+    assert RegistryChange.objects.filter(
+        object_type="organization", field="employees", old_value="3", new_value="5", source="visit"
+    ).exists()
+
+
+def test_coverage_ignores_households_that_moved_away(reg):
+    from gongzhi.registry import services as registry
+
+    leader = reg.world.a.users["leader"]
+    campaign = services.create_campaign(
+        actor=leader, area=reg.world.a.subdistrict, name="走访", starts_on=today(), ends_on=today()
+    )
+    registry.move_resident(actor=None, resident=reg.resident_a, on=today())
+    _rows, total, _ended = selectors.coverage(leader, campaign, "grid")
+    assert total.total == 0
+
+
+def test_visit_registers_a_newly_found_resident(client, reg):
+    from gongzhi.registry.models import Resident
+    from gongzhi.registry.tests.conftest import person_id
+
+    client.force_login(reg.world.a.users["gridworker"])
+    form = {
+        "household": reg.resident_a.household_id,
+        "visited_on": today().isoformat(),
+        "mode": "door",
+        "findings": "新租客入住",
+        "new-name": "新租客",
+        "new-id_number": person_id(66, dt.date(1995, 3, 3)),
+        "new-phone": "13611112222",
+        "new-relation": "tenant",
+        "new-registration_type": "migrant",
+    }
+    assert client.post(reverse("visits:new"), form).status_code == 302
+    person = Resident.objects.get(name="新租客")
+    assert (person.household_id, person.registration_type, person.moved_in_on) == (
+        reg.resident_a.household_id,
+        "migrant",
+        today(),
+    )
+    visit = Visit.objects.get()
+    assert RegistryChange.objects.filter(
+        reference=f"visit:{visit.pk}", field="registered", object_id=person.pk
+    ).exists()
+    again = client.post(reverse("visits:new"), {**form, "findings": "再次登记"})
+    assert again.status_code == 409 and Visit.objects.count() == 1  # the same ID twice: nothing written
