@@ -45,7 +45,7 @@ def _prepare(scale, log) -> dict:
     from django.core.management import call_command
 
     from gongzhi.cases.models import Case
-    from gongzhi.core.generate import Plan, generate
+    from gongzhi.demo.generate import Plan, generate
     from gongzhi.territory.models import Area
 
     call_command("migrate", verbosity=0, interactive=False)

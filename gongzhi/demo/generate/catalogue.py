@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 
 from gongzhi.cases.models import Category, Tier
-from gongzhi.core.generate.plan import Progress
+from gongzhi.demo.generate.plan import Progress
 
 # First-level shares measured on ../shared/data/messages/labelled.csv (2,487 labelled citizen
 # messages; counted once, copied here because the product never reads ../shared at run time).

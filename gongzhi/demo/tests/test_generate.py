@@ -1,5 +1,5 @@
 """The generator writes in bulk, around the services: these tests check that its rows keep the
-invariants the services keep (see the docstring of gongzhi.core.generate)."""
+invariants the services keep (see the docstring of gongzhi.demo.generate)."""
 
 import datetime as dt
 import random
@@ -16,7 +16,7 @@ from gongzhi.cases.models import Case, CaseCounter, CaseEvent, Category
 from gongzhi.cases.selectors import QueueFilters, cases_for, queue
 from gongzhi.cases.sweep import sweep
 from gongzhi.core import calendar
-from gongzhi.core.generate import Plan, WorkingTime, generate
+from gongzhi.demo.generate import Plan, WorkingTime, generate
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area
 

@@ -46,12 +46,12 @@ from django.db import transaction
 
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases.models import Case, CaseCounter, CaseEvent
-from gongzhi.core.generate.bulk import analyze, bulk_write, reset_sequences
-from gongzhi.core.generate.cases import generate_cases, generate_residents
-from gongzhi.core.generate.catalogue import LABELLED_MIX, ensure_categories
-from gongzhi.core.generate.plan import Plan, Progress, Result
-from gongzhi.core.generate.territory import build_territory
-from gongzhi.core.generate.working_time import WorkingTime
+from gongzhi.demo.generate.bulk import analyze, bulk_write, reset_sequences
+from gongzhi.demo.generate.cases import generate_cases, generate_residents
+from gongzhi.demo.generate.catalogue import LABELLED_MIX, ensure_categories
+from gongzhi.demo.generate.plan import Plan, Progress, Result
+from gongzhi.demo.generate.territory import build_territory
+from gongzhi.demo.generate.working_time import WorkingTime
 from gongzhi.territory.models import Area
 
 __all__ = ["LABELLED_MIX", "Plan", "Result", "WorkingTime", "bulk_write", "generate"]

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from gongzhi.cases import deadlines, transitions
 from gongzhi.cases.models import Action, Case, CaseCounter, CaseEvent, Category, Rating, Status, Tier
-from gongzhi.core.generate.bulk import bulk_write, next_id
-from gongzhi.core.generate.catalogue import DETAILS, REPLIES, SOURCES, SURNAMES, CategoryPick
-from gongzhi.core.generate.plan import Plan, Progress, Result
-from gongzhi.core.generate.territory import Leaf, Territory
-from gongzhi.core.generate.working_time import WorkingTime
+from gongzhi.demo.generate.bulk import bulk_write, next_id
+from gongzhi.demo.generate.catalogue import DETAILS, REPLIES, SOURCES, SURNAMES, CategoryPick
+from gongzhi.demo.generate.plan import Plan, Progress, Result
+from gongzhi.demo.generate.territory import Leaf, Territory
+from gongzhi.demo.generate.working_time import WorkingTime
 
 CASE_COLUMNS = [
     f.column for f in Case._meta.concrete_fields

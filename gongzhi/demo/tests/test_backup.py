@@ -13,7 +13,7 @@ from django.db import connection
 from gongzhi.cases.models import Case, CaseEvent
 from gongzhi.core import backup
 from gongzhi.core.errors import DomainError
-from gongzhi.core.generate import Plan, generate
+from gongzhi.demo.generate import Plan, generate
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gongzhi.core.generate import Plan, generate
+from gongzhi.demo.generate import Plan, generate
 
 
 class Command(BaseCommand):

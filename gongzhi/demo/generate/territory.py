@@ -9,9 +9,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from gongzhi.accounts.models import Unit, User
-from gongzhi.core.generate.bulk import bulk_write, next_id
-from gongzhi.core.generate.plan import Plan, Progress, Result
+from gongzhi.accounts.models import Role, Unit, User
+from gongzhi.demo.generate.bulk import bulk_write, next_id
+from gongzhi.demo.generate.plan import Plan, Progress, Result
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area
 
@@ -234,7 +234,8 @@ def _grid_shape(grids: int) -> tuple[int, int]:
 
 def _build_staff(plan: Plan, territory: Territory, result: Result) -> None:
     password = make_password(plan.password) if plan.password else make_password(None)
-    groups = dict(Group.objects.values_list("name", "id"))
+    # The roles come from a migration; make sure they exist (a flushed database has none).
+    groups = {role: Group.objects.get_or_create(name=role)[0].pk for role in Role.values}
     next_user = next_id(User)
     now = timezone.now()
     user_rows: list[tuple] = []
