@@ -206,6 +206,8 @@ class Case(TimeStamped):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["subdistrict", "status", "next_due"]),
+            # The dispatcher's queue over every status, in keyset order (measured in make bench).
+            models.Index(fields=["subdistrict", "next_due", "id"]),
             models.Index(fields=["assigned_unit", "status", "next_due"]),
             models.Index(fields=["area", "status"]),
             models.Index(fields=["subdistrict", "-created_at", "-id"]),

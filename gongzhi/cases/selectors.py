@@ -14,16 +14,26 @@ from django.utils.dateparse import parse_datetime
 from gongzhi.accounts.models import User
 from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.territory.models import Area
+from gongzhi.territory.models import Area, AreaKind
 
 STAFF_VIEW_ROLES = ("auditor", "leader", "dispatcher", "neighbourhood", "gridworker")
+
+
+def scope_filter(scope: Area) -> Q:
+    """Cases in an area's subtree. A subdistrict (or district) scope filters on the case's own
+    subdistrict column, which the queue indexes lead with; deeper scopes match area paths."""
+    if scope.kind == AreaKind.SUBDISTRICT:
+        return Q(subdistrict_id=scope.pk)
+    if scope.kind == AreaKind.DISTRICT:
+        return Q(subdistrict__parent_id=scope.pk)
+    return Q(area__path__startswith=scope.path)
 
 
 def cases_for(user: User) -> QuerySet[Case]:
     """All cases the user may see. Mirrors the "case.view" permission as a query."""
     if not user.is_authenticated or not user.is_active or user.scope_id is None:
         return Case.objects.none()
-    in_scope = Q(area__path__startswith=user.scope.path)
+    in_scope = scope_filter(user.scope)
     if user.has_role(*STAFF_VIEW_ROLES):
         return Case.objects.filter(in_scope)
     if user.has_role("handler") and user.unit_id:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.accounts import permissions
 from gongzhi.cases import forms, metrics, selectors, services, transitions
 from gongzhi.cases.models import Action, Attachment, Case, OutboundMessage
+from gongzhi.core.dbrouter import use_replica
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.selectors import subtree
@@ -318,6 +319,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@use_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not permissions.has(user, "dashboard.view") or not user.scope_id:
