@@ -320,3 +320,15 @@ class CaseCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subdistrict", "day"], name="casecounter_unique_day")]
+
+
+class CaseFollower(models.Model):
+    """A member of the public who reported the same problem and follows this case instead of
+    filing again ("others reported this too"): told of the reply and the closure by message."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    phone = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "phone"], name="casefollower_unique_phone")]

@@ -68,16 +68,27 @@ REPORTER_TEXTS = {
 }
 
 
+FOLLOWER_KINDS = {OutboundMessage.Kind.REPLIED, OutboundMessage.Kind.CLOSED, OutboundMessage.Kind.MERGED}
+
+
 def tell_reporter(case: Case, kind: str, *, at=None, **extra: str) -> OutboundMessage | None:
-    """Queue a message to the reporter (if a phone was given) and hand it to the channel."""
+    """Queue a message to the reporter (if a phone was given) and to those following the case,
+    and hand them to the channel."""
+    if kind in FOLLOWER_KINDS:
+        for phone in case.followers.exclude(phone=case.reporter_phone).values_list("phone", flat=True):
+            _send(case, kind, phone, at=at, **extra)
     if not case.reporter_phone:
         return None
+    return _send(case, kind, case.reporter_phone, at=at, **extra)
+
+
+def _send(case: Case, kind: str, to: str, *, at=None, **extra: str) -> OutboundMessage:
     params = {"number": case.number, "reply": case.reply_text[:200], "master": "", "reason": ""}
     params.update(extra)
     message = OutboundMessage.objects.create(
         case=case,
         kind=kind,
-        to=case.reporter_phone,
+        to=to,
         body=str(REPORTER_TEXTS[kind]) % params,
         backend="",
         created_at=at or timezone.now(),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("report/done/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
     path("areas.geojson", views.areas_geojson, name="areas"),
+    path("follow/<str:number>/", views.follow, name="follow"),
 ]

@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from gongzhi.cases import forms, selectors, services
-from gongzhi.cases.models import Source, Status
+from gongzhi.cases.models import Case, Source, Status
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.territory.models import Area, AreaKind
 
@@ -141,3 +141,22 @@ def areas_geojson(request: HttpRequest) -> JsonResponse:
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Cache-Control"] = "public, max-age=600"
     return response
+
+
+@require_POST
+def follow(request: HttpRequest, number: str) -> HttpResponse:
+    """ "I have this problem too": follow an open case by phone instead of filing a duplicate."""
+    case = Case.objects.filter(number=number).first()
+    if case is None:
+        return render(request, "cases/public/_follow.html", {"error": _("没有找到这个工单。")}, status=404)
+    if _throttled(request, "follow", REPORTS_PER_HOUR):
+        return render(
+            request, "cases/public/_follow.html", {"error": _("操作太频繁，请稍后再试。")}, status=429
+        )
+    try:
+        created = services.follow_case(case=case, phone=request.POST.get("phone", ""))
+    except DomainError as exc:
+        return render(
+            request, "cases/public/_follow.html", {"error": exc.message, "case": case}, status=exc.status
+        )
+    return render(request, "cases/public/_follow.html", {"case": case, "created": created, "done": True})

@@ -9,6 +9,7 @@ from gongzhi.cases.services._base import PUBLIC_ACTOR_LABEL, SYSTEM_ACTOR_LABEL
 from gongzhi.cases.services.follow_up import (
     add_note,
     approve_suspension,
+    follow_case,
     merge_case,
     rate_case,
     reopen_case,
@@ -41,6 +42,7 @@ __all__ = [
     "create_case",
     "default_unit",
     "escalate_case",
+    "follow_case",
     "mark_overdue",
     "merge_case",
     "notify_due_soon",

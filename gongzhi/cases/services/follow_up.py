@@ -14,8 +14,10 @@ from gongzhi.accounts import permissions
 from gongzhi.accounts.models import Notice, User
 from gongzhi.cases import deadlines, notify, transitions
 from gongzhi.cases.models import (
+    OPEN_STATUSES,
     Action,
     Case,
+    CaseFollower,
     OutboundMessage,
     Rating,
     Status,
@@ -27,6 +29,7 @@ from gongzhi.cases.services._base import (
     _lock,
     _require_text,
 )
+from gongzhi.cases.services.intake import clean_phone
 from gongzhi.core.errors import Conflict, DomainError
 
 
@@ -280,3 +283,18 @@ def add_note(
     event = _apply(case, actor=actor, action=Action.NOTE, note=note, now=now)
     _attach(case, event, photos_)
     return case
+
+
+@transaction.atomic
+def follow_case(*, case: Case, phone: str, now: dt.datetime | None = None) -> bool:
+    """A resident with the same problem follows an open case instead of filing a duplicate.
+    Returns False when that phone already follows it."""
+    now = now or timezone.now()
+    phone = clean_phone(phone, required=True)
+    case = _lock(case)
+    if case.status not in OPEN_STATUSES:
+        raise DomainError(_("该工单已办结，如问题仍然存在，请重新反映。"))
+    _follower, created = CaseFollower.objects.get_or_create(
+        case=case, phone=phone, defaults={"created_at": now}
+    )
+    return created

@@ -34,7 +34,7 @@ from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.selectors import area_at
 
 
-def _clean_phone(phone: str, *, required: bool) -> str:
+def clean_phone(phone: str, *, required: bool) -> str:
     phone = (phone or "").strip().replace(" ", "").replace("-", "")
     if not phone:
         if required:
@@ -99,7 +99,7 @@ def create_case(
         raise DomainError(_("请选择一个具体的二级类别。"))
     title = _require_text(title, _("标题"), 120)
     description = _require_text(description, _("问题描述"), 4000)
-    reporter_phone = _clean_phone(reporter_phone, required=actor is None)
+    reporter_phone = clean_phone(reporter_phone, required=actor is None)
     within = subdistrict if actor is None else None
     area = _resolve_area(area=area, lat=lat, lng=lng, within=within)
     if actor is not None:

@@ -238,3 +238,26 @@ def test_public_outlines_have_names_only(world, client):
     assert world.a.neighbourhood.name in names and world.a.subdistrict.name in names
     assert world.a.grid.name not in names
     assert all(set(f["properties"]) == {"id", "name", "kind"} for f in data["features"])
+
+
+def test_resident_follows_instead_of_filing_again(world, client, django_capture_on_commit_callbacks):
+    case = assigned_case(world)
+    response = client.post(
+        f"/public/follow/{case.number}/", {"reporter_phone": "13600003333", "phone": "13600003333"}
+    )
+    assert response.status_code == 200 and "已关注" in response.content.decode()
+    again = client.post(f"/public/follow/{case.number}/", {"phone": "13600003333"})
+    assert "已经关注" in again.content.decode()
+    assert client.post(f"/public/follow/{case.number}/", {"phone": "123"}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply_case(case=case, actor=world.a.users["neighbourhood"], text="已拆除飞线")
+    told = set(OutboundMessage.objects.filter(case=case, kind="replied").values_list("to", flat=True))
+    assert told == {"13812345678", "13600003333"}
+    assert Case.objects.count() == 1  # nobody filed a duplicate
+
+
+def test_closed_case_cannot_be_followed(world, client):
+    case = public_report(world)
+    services.reject_case(case=case, actor=world.a.users["dispatcher"], reason="不属于受理范围")
+    response = client.post(f"/public/follow/{case.number}/", {"phone": "13600003333"})
+    assert response.status_code == 400 and "已办结" in response.content.decode()
