@@ -156,7 +156,11 @@ def hot_issues_for(
         .filter(created_at__gte=now - dt.timedelta(days=days), created_at__lte=now)
         .exclude(status=Status.REJECTED)
         .select_related("category", "area", "subdistrict")
-        .annotate(followers=Count("duplicates"))
+        # Public support: reports merged into the case and residents following it.
+        .annotate(
+            merged_reports=Count("duplicates", distinct=True),
+            follower_count=Count("followers", distinct=True),
+        )
         .order_by("-created_at", "-pk")[:HOT_MAX_CASES]
     )
     cases = {c.pk: c for c in qs}
@@ -166,7 +170,7 @@ def hot_issues_for(
             title=c.title,
             text=f"{c.title}。{c.description}",
             when=c.created_at,
-            support=c.followers,
+            support=c.merged_reports + c.follower_count,
             place=c.subdistrict_id,
         )
         for c in cases.values()
