@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from gongzhi.cases.categories import COLUMNS, DEFAULT_PATH, load_categories
 from gongzhi.cases.models import Category
 from gongzhi.core.errors import DomainError
+from gongzhi.core.testing import shared_data
 
 
 def packaged_rows() -> list[dict]:
@@ -40,9 +41,7 @@ def test_packaged_file_loads_a_two_level_tree():
 
 @pytest.mark.django_db
 def test_every_government_first_level_class_is_kept(settings):
-    shared = Path(settings.BASE_DIR).parent / "shared" / "data" / "messages" / "taxonomy.csv"
-    if not shared.exists():
-        pytest.skip("../shared not present: the government taxonomy is only in the development data")
+    shared = shared_data("messages", "taxonomy.csv")
     with open(shared, encoding="utf-8", newline="") as handle:
         taxonomy = list(csv.DictReader(handle))
     load_categories()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from gongzhi.core.testing import square
+from gongzhi.core.testing import shared_data, square
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area
 
@@ -97,9 +97,7 @@ def test_not_geojson_is_refused(world, tmp_path):
 
 
 def test_real_subdistrict_outline_imports(world):
-    source = GEO / "huayang_road_subdistrict.geojson"
-    if not source.exists():
-        pytest.skip("../shared not present: no real outline to import")
+    source = shared_data("geo", "huayang_road_subdistrict.geojson")
     call_command(
         "import_geojson",
         str(source),

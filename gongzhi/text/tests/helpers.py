@@ -8,10 +8,10 @@ import itertools
 import random
 from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from gongzhi.cases.models import Case, Category, Status
+from gongzhi.core.testing import shared_data
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
 MESSAGES = SHARED / "data" / "messages"
@@ -19,10 +19,7 @@ _numbers = itertools.count(1)
 
 
 def shared_file(name: str) -> Path:
-    path = MESSAGES / name
-    if not path.exists():
-        pytest.skip(f"../shared not present: {path} is needed for this test")
-    return path
+    return shared_data("messages", name)
 
 
 def read_rows(name: str) -> list[dict]:
