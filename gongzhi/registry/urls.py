@@ -19,6 +19,7 @@ urlpatterns = [
     path("tags/manage/", views.manage_tags, name="manage_tags"),
     path("import/", views.import_start, name="import"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<str:token>/", views.import_status, name="import_status"),
     path("template/<str:kind>.<str:fmt>", views.template, name="template"),
     path("export/", views.export, name="export"),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.accounts import permissions
 from gongzhi.cases.selectors import cases_for
 from gongzhi.core.errors import DomainError, NotAllowed, NotFound
-from gongzhi.registry import exporting, importing, selectors, services
+from gongzhi.registry import exporting, import_jobs, importing, selectors, services
 from gongzhi.registry.models import (
     IdType,
     LivingStatus,
@@ -335,19 +335,35 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop("registry_import", None)
     if not pending or pending.get("token") != request.POST.get("token"):
         raise DomainError(_("导入已过期，请重新上传文件。"))
-    path = _upload_dir() / f"{pending['token']}{pending['suffix']}"
-    try:
-        report = importing.import_file(pending["kind"], path, user, dry_run=False)
-    finally:
-        path.unlink(missing_ok=True)
+    import_jobs.start(
+        directory=_upload_dir(),
+        token=pending["token"],
+        upload=_upload_dir() / f"{pending['token']}{pending['suffix']}",
+        kind=pending["kind"],
+        user=user,
+        filename=pending["name"],
+    )
+    return redirect("registry:import_status", token=pending["token"])
+
+
+@staff_page
+def import_status(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 3: the real run's progress, then its result (polled by htmx while it runs)."""
+    job = import_jobs.status(directory=_upload_dir(), token=token, user=request.user)
+    if job is None:
+        raise NotFound()
     context = {
         "kinds": [(k, importing.KIND_LABELS[k]) for k in importing.KINDS],
-        "report": report,
+        "job": job,
+        "token": token,
+        "report": job if job["state"] == "done" else None,
         "done": True,
-        "kind": pending["kind"],
-        "filename": pending["name"],
+        "kind": job["kind"],
+        "filename": job["filename"],
     }
-    return render(request, "registry/import.html", context, status=200 if report.ok else 422)
+    if request.htmx:
+        return render(request, "registry/_import_job.html", context)
+    return render(request, "registry/import.html", context)
 
 
 @staff_page

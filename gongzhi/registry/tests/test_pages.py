@@ -1,10 +1,11 @@
 """Every registry page for every role, in and out of scope: nothing leaks in lists or counts."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from gongzhi.accounts.models import AccessLog
-from gongzhi.registry import services
+from gongzhi.registry import import_jobs, services
 from gongzhi.territory.services import create_area
 
 from .conftest import person_id
@@ -163,6 +164,7 @@ def test_export_download_is_scoped_and_logged(client, reg):
     assert AccessLog.objects.filter(action="export:masked").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_import_wizard_dry_run_then_confirm(client, reg):
     client.force_login(reg.world.a.users["neighbourhood"])
     csv_body = f"楼栋编码,房号,姓名,证件号码\nA-B1,701,新居民,{person_id(77)}\n"
@@ -176,8 +178,18 @@ def test_import_wizard_dry_run_then_confirm(client, reg):
     assert not Resident.objects.filter(name="新居民").exists()
     token = client.session["registry_import"]["token"]
     response = client.post(reverse("registry:import_confirm"), {"token": token})
-    assert response.status_code == 200
+    # The real run goes on beside the request; the wizard shows its progress, then the result.
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "registry:import_status", args=[token]
+    )
+    import_jobs.wait(token)
+    page = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="import-result"' in page and "新增 1" in page and "every 1s" not in page
     assert Resident.objects.filter(name="新居民").exists()
+    # Nobody else may read the job, and the upload is gone.
+    client.force_login(reg.world.a.users["leader"])
+    assert client.get(reverse("registry:import_status", args=[token])).status_code == 404
+    assert not list((settings.VAR_DIR / "imports").glob(f"{token}.csv"))
 
 
 def test_import_wizard_reports_bad_rows_with_422(client, reg):
@@ -285,3 +297,19 @@ def test_registry_list_has_no_query_per_row(client, reg):
         body = client.get(reverse("registry:index")).content.decode()
     assert body.count("住户") >= 20
     assert len(twenty) == len(ten)  # the number of queries does not grow with the rows
+
+
+def test_import_status_polls_while_running(client, reg, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    user = reg.world.a.users["neighbourhood"]
+    token = "0" * 32
+    (tmp_path / "imports").mkdir()
+    (tmp_path / "imports" / f"{token}.status.json").write_text(
+        f'{{"user": {user.pk}, "kind": "residents", "filename": "r.csv", "state": "running", "message": "已检查 5000 行"}}',
+        encoding="utf-8",
+    )
+    client.force_login(user)
+    page = client.get(reverse("registry:import_status", args=[token])).content.decode()
+    assert "已检查 5000 行" in page and 'hx-trigger="every 1s"' in page
+    assert client.get("/registry/import/..%2F..%2Fetc%2Fpasswd/").status_code == 404
+    assert client.get(reverse("registry:import_status", args=["f" * 32])).status_code == 404
