@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from gongzhi.cases.models import Category, Tier
 from gongzhi.demo.generate.plan import Progress
 
-# First-level shares measured on ../shared/data/messages/labelled.csv (2,487 labelled citizen
-# messages; counted once, copied here because the product never reads ../shared at run time).
+# First-level shares measured on the development data's messages/labelled.csv (2,487 labelled citizen
+# messages; counted once, copied here because the product never reads development data at run time).
 LABELLED_MIX = {
     "城乡建设": 541,
     "劳动和社会保障": 538,
@@ -22,7 +22,7 @@ LABELLED_MIX = {
 }
 
 # The built-in two-level tree used when the database has no categories. Second-level names follow
-# the government taxonomy (../shared/data/messages/taxonomy.csv); each leaf carries a few title
+# the government taxonomy (the development data's messages/taxonomy.csv); each leaf carries a few title
 # patterns ({place} is replaced by the location) and the department that usually handles it.
 BUILTIN_TREE: dict[str, list[tuple[str, str, list[str]]]] = {
     "城乡建设": [

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from gongzhi.cases.categories import COLUMNS, DEFAULT_PATH, load_categories
 from gongzhi.cases.models import Category
 from gongzhi.core.errors import DomainError
-from gongzhi.core.testing import shared_data
+from gongzhi.core.tests.shared_data import shared_data
 
 
 def packaged_rows() -> list[dict]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gongzhi.core.testing import shared_data
+from gongzhi.core.tests.shared_data import shared_data
 from gongzhi.territory import coords
 
 REPO = Path(__file__).resolve().parents[3]

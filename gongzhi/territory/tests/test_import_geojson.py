@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from gongzhi.core.testing import shared_data, square
+from gongzhi.core.tests.shared_data import shared_data, square
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area
 

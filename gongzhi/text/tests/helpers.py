@@ -11,7 +11,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from gongzhi.cases.models import Case, Category, Status
-from gongzhi.core.testing import shared_data
+from gongzhi.core.tests.shared_data import shared_data
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
 MESSAGES = SHARED / "data" / "messages"
