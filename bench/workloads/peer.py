@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from bench.measure import Row, p50_p99, rate, summary, timings
 from bench.workloads import intake
@@ -57,12 +57,14 @@ def _venv(log) -> str:
     return ""
 
 
-def _database(log) -> tuple[dict, str]:
-    """The helpdesk side's database settings (as environment variables), same engine as ours."""
+def _database(tickets: int, log) -> tuple[dict, str]:
+    """The helpdesk side's database settings (as environment variables), same engine as ours.
+    PostgreSQL keeps one `<name>_peer` database (seeding only tops it up: the size row says
+    how many tickets it held); SQLite one file per ticket count."""
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         var = Path(os.environ.get("GONGZHI_VAR_DIR", ROOT / "bench" / "var"))
-        return {"PEER_SQLITE_PATH": str(var / "peer-helpdesk.sqlite3")}, ""
+        return {"PEER_SQLITE_PATH": str(var / f"peer-helpdesk-{tickets}.sqlite3")}, ""
     parsed = urlparse(url)
     name = parsed.path.lstrip("/") + "_peer"
     done = subprocess.run([str(PYTHON), "-c", "import psycopg"], capture_output=True)
@@ -73,10 +75,13 @@ def _database(log) -> tuple[dict, str]:
         )
         if done.returncode != 0:
             return {}, f"pip install psycopg failed: {done.stderr.strip()[-150:]}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+    except DatabaseError as exc:  # e.g. a role without CREATEDB: create it by hand, then rerun
+        return {}, f"database {name} is missing and could not be created: {exc}".strip()
     return {"PEER_DATABASE_URL": urlunparse(parsed._replace(path="/" + name))}, ""
 
 
@@ -84,10 +89,10 @@ def _helpdesk(scale, log) -> tuple[dict, str]:
     why = _venv(log)
     if why:
         return {}, why
-    env_db, why = _database(log)
+    tickets = int(os.environ.get("BENCH_PEER_TICKETS", TICKETS.get(scale.name.split("-")[0], 20_000)))
+    env_db, why = _database(tickets, log)
     if why:
         return {}, why
-    tickets = int(os.environ.get("BENCH_PEER_TICKETS", TICKETS.get(scale.name.split("-")[0], 20_000)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PYTHON"))}
     env.update(env_db, DJANGO_SETTINGS_MODULE="bench.peer.settings")
     done = subprocess.run(
@@ -161,6 +166,8 @@ def run(scale, log) -> list[Row]:
                     "helpdesk incl. view + JSON, test client"
                     if key == "list_http"
                     else f"helpdesk {peer['list_queries']} queries/page of {peer['rows']}"
+                    if key == "list_query"
+                    else "a full page of 25 on both sides"
                 ),
                 values={"subject": ours, "reference": theirs},
             )
