@@ -1,6 +1,6 @@
 """The workloads, in the order they run. Each is `run(scale, log) -> list[Row]`."""
 
-from bench.workloads import dashboard, geo, http, intake, queue, slots
+from bench.workloads import dashboard, geo, http, intake, peer, queue, slots
 
 REGISTRY = [
     ("queue", queue.run),
@@ -10,4 +10,5 @@ REGISTRY = [
     ("http", http.run),
     ("registry", slots.registry_import),
     ("duplicates", slots.duplicate_lookup),
+    ("peer", peer.run),
 ]

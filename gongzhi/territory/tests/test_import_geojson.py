@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from gongzhi.core.tests.shared_data import shared_data, square
+from gongzhi.core.testing import square
+from gongzhi.core.tests.shared_data import shared_data
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area
 
