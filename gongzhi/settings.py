@@ -221,7 +221,9 @@ if not DEBUG and os.environ.get("GONGZHI_HTTPS", "1") == "1":
     SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("GONGZHI_HSTS_SUBDOMAINS", "1") == "1"
     SECURE_HSTS_PRELOAD = os.environ.get("GONGZHI_HSTS_PRELOAD", "0") == "1"
     # Intranet and government-internal names cannot be on the browsers' public preload list.
-    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", [])]  # keep others' entries
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
     if SECURE_HSTS_SECONDS == 0:
         SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W005"]  # HSTS turned off on purpose
 # Static files compressed and fingerprinted by whitenoise in production (after collectstatic).

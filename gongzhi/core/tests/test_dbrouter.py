@@ -120,21 +120,16 @@ def test_dashboard_reads_reach_a_real_streaming_replica(tmp_path):
         )
 
     started = []
+
+    def start(data: Path, port: int) -> None:
+        options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(work / f"{data.name}.log")
+        pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", log, "-o", options, "start")
+        started.append(data)
+
     try:
         pg(str(bin_dir / "initdb"), "-D", str(primary), "-A", "trust", "-U", "postgres", "--no-sync")
-        for data, port in ((primary, p1),):
-            pg(
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-w",
-                "-l",
-                str(work / "primary.log"),
-                "-o",
-                f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off",
-                "start",
-            )
-            started.append(data)
+        start(primary, p1)
         pg(
             str(bin_dir / "psql"),
             "-h",
@@ -148,33 +143,10 @@ def test_dashboard_reads_reach_a_real_streaming_replica(tmp_path):
         )
         pg(
             str(bin_dir / "pg_basebackup"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(p1),
-            "-U",
-            "postgres",
-            "-D",
-            str(standby),
-            "-R",
-            "-X",
-            "stream",
-            "-c",
-            "fast",
-            "--no-sync",
+            *("-h", "127.0.0.1", "-p", str(p1), "-U", "postgres", "-D", str(standby)),
+            *("-R", "-X", "stream", "-c", "fast", "--no-sync"),
         )
-        pg(
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(standby),
-            "-w",
-            "-l",
-            str(work / "standby.log"),
-            "-o",
-            f"-p {p2} -k {work} -c listen_addresses=127.0.0.1",
-            "start",
-        )
-        started.append(standby)
+        start(standby, p2)
         env = {
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
             "DJANGO_SETTINGS_MODULE": "gongzhi.settings",
