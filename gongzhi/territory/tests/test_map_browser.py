@@ -27,7 +27,7 @@ def test_clicking_a_case_on_the_map_opens_it(browser, live_server, client, setti
     with_point = file_staff_case(world, world.a, area=None, lat=31.2005, lng=121.4005)
     other = file_staff_case(world, world.b)
     cookie = session_cookie(client, world.a.users["dispatcher"], live_server)
-    context = browser.new_context()
+    context = browser.new_context(locale="zh-CN")
     context.add_cookies([cookie])
     page = context.new_page()
     outside = []

@@ -25,7 +25,9 @@ def logged_in_page(browser, live_server, user):
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN"
+    )  # a phone, in Chinese
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
     )
