@@ -92,7 +92,10 @@ _case_rules = {
 _other_rules = {
     "area.view": in_scope,
     "dashboard.view": role("leader", "dispatcher", "auditor"),
-    "outbox.view": role("dispatcher", "admin", "auditor"),
+    # Messages carry case content: not for the platform administrator (separation of duties).
+    "outbox.view": role("dispatcher", "auditor"),
+    # Reporters' full phone numbers in the outbox: the dispatchers who call them back.
+    "outbox.phone": role("dispatcher"),
     "calendar.manage": role("admin"),
     "category.manage": role("admin"),
     "audit.view": role("auditor"),

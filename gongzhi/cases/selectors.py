@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from gongzhi.accounts.models import User
-from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category
+from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category, OutboundMessage
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.territory.models import Area, AreaKind
 
@@ -56,6 +56,15 @@ def case_for(user: User, number: str) -> Case:
     if case is None:
         raise NotFound()
     return case
+
+
+def messages_for(user: User) -> QuerySet[OutboundMessage]:
+    """Messages to reporters of the cases the user may see, newest first."""
+    return (
+        OutboundMessage.objects.filter(case__in=cases_for(user))
+        .select_related("case")
+        .order_by("-created_at")
+    )
 
 
 def timeline(case: Case) -> QuerySet[CaseEvent]:

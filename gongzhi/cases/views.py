@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.accounts import permissions
 from gongzhi.cases import forms, metrics, selectors, services, transitions
-from gongzhi.cases.models import Action, Attachment, Case, OutboundMessage
+from gongzhi.cases.models import Action, Attachment, Case
 from gongzhi.core.dbrouter import use_replica
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.territory.models import Area, AreaKind
@@ -369,9 +369,6 @@ def outbox(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not permissions.has(user, "outbox.view"):
         raise PermissionDenied(_("您没有查看短信记录的权限。"))
-    if user.has_role("dispatcher", "auditor"):
-        items = OutboundMessage.objects.filter(case__in=selectors.cases_for(user))
-    else:
-        items = OutboundMessage.objects.all()
-    items = items.select_related("case")[:200]
-    return render(request, "cases/outbox.html", {"items": items, "mask": not user.has_role("dispatcher")})
+    items = selectors.messages_for(user)[:200]
+    mask = not permissions.has(user, "outbox.phone")
+    return render(request, "cases/outbox.html", {"items": items, "mask": mask})

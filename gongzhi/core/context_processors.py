@@ -17,6 +17,7 @@ def platform(request: HttpRequest) -> dict:
 
         context["unread_notices"] = user.notices.filter(read_at=None).count()
         context["perms_dashboard"] = permissions.has(user, "dashboard.view")
+        context["perms_outbox"] = permissions.has(user, "outbox.view")
         context["user_is_admin"] = user.has_role("admin")
         missing = calendar.missing_years()
         if missing and (user.has_role("admin") or user.has_role("dispatcher")):

@@ -203,6 +203,8 @@ def test_outbox_masks_phone_for_non_dispatchers(world, client, django_capture_on
     assert "138****5678" in body and "13812345678" not in body
     client.force_login(world.b.users["dispatcher"])
     assert "5678" not in client.get("/cases/outbox/").content.decode()
+    client.force_login(world.admin)  # separation of duties: no case content for the administrator
+    assert client.get("/cases/outbox/").status_code == 403
 
 
 def test_dashboard_rates(world, client):
