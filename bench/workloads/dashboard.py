@@ -1,5 +1,7 @@
 """The three rates per area × month over five years (`gongzhi.cases.metrics.dashboard`), for one
-subdistrict (a leader's scope) and for a whole district, cold and warm.
+subdistrict (a leader's scope) and for a whole district, cold and warm, as the product computes
+them (finished cases from the monthly rollup, open ones live) and, for comparison, over raw rows
+as before the rollup.
 
 Cold = the first call on a new database connection (the database's own caches and the OS page
 cache are not dropped: dropping them needs root and a restart). Warm = median of repeats.
@@ -20,9 +22,10 @@ from django.utils import timezone
 
 from bench.measure import Row, ms, timings
 from gongzhi.accounts.models import User
+from gongzhi.cases import rollup
 from gongzhi.cases.metrics import dashboard
-from gongzhi.cases.models import Case
-from gongzhi.cases.selectors import cases_for
+from gongzhi.cases.models import FINISHED_STATUSES, Case
+from gongzhi.cases.selectors import cases_for, scope_filter
 from gongzhi.territory.models import Area
 
 COLUMNS = [
@@ -87,82 +90,24 @@ def _duckdb_queries(subdistricts: list[int], now_local: dt.datetime) -> list[str
     ]
 
 
-ROLLUP_SUMS = """
-    COUNT(*) AS total,
-    SUM(CASE WHEN responded_at IS NOT NULL THEN 1 ELSE 0 END) AS responded,
-    SUM(CASE WHEN responded_at IS NOT NULL AND responded_at <= response_due THEN 1 ELSE 0 END) AS in_time,
-    SUM(CASE WHEN rating <> '' THEN 1 ELSE 0 END) AS rated,
-    SUM(CASE WHEN solved AND rating <> '' THEN 1 ELSE 0 END) AS solved,
-    SUM(CASE WHEN rating = 'satisfied' THEN 1 ELSE 0 END) AS satisfied,
-    SUM(CASE WHEN rating = 'basically' THEN 1 ELSE 0 END) AS basically,
-    SUM(CASE WHEN rating = 'unsatisfied' THEN 1 ELSE 0 END) AS unsatisfied,
-    SUM(CASE WHEN c.closed_at IS NOT NULL AND c.status IN ('closed', 'rated') THEN 1 ELSE 0 END) AS closed,
-    SUM(CASE WHEN c.closed_at IS NOT NULL AND c.status IN ('closed', 'rated') THEN {seconds} ELSE 0 END) AS handling
-"""
-ROLLUP_COLUMNS = (
-    "total, responded, in_time, rated, solved, satisfied, basically, unsatisfied, closed, handling"
-)
+def _refresh_cost(subs: list[int], repeat: int) -> list[float]:
+    """What a finishing action pays for the rollup: `rollup.refresh` of a finished case's bucket
+    (an aggregate over the bucket's cases under a row lock), in a transaction rolled back."""
+    from django.db import transaction
 
-
-def _build_rollup() -> tuple[float, int]:
-    """The proposal: counts per subdistrict × neighbourhood × unit × month — the part of the rates
-    that does not depend on "now" (the dashboard's rows are areas one level below the root, so
-    nothing finer than a neighbourhood is needed). In production the services would add to it in
-    the event's transaction, or a task would refresh the current month every minute; here it is
-    built in one statement."""
-    if connection.vendor == "postgresql":
-        month = "to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
-        seconds = "EXTRACT(EPOCH FROM closed_at - c.created_at)"
-    else:
-        month = "strftime('%Y-%m', c.created_at, '+8 hours')"
-        seconds = "(julianday(closed_at) - julianday(c.created_at)) * 86400"
-    # Generated buildings hang under neighbourhoods; a real tree would take the path's 4th id.
-    neighbourhood = "CASE WHEN a.kind IN ('building', 'estate') THEN a.parent_id ELSE a.id END"
-    began = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_rollup")
-        cursor.execute(
-            f"CREATE TABLE bench_rollup AS SELECT c.subdistrict_id, {neighbourhood} AS area_id, "
-            f"c.assigned_unit_id, {month} AS month, {ROLLUP_SUMS.format(seconds=seconds)} "
-            "FROM cases_case c JOIN territory_area a ON a.id = c.area_id GROUP BY 1, 2, 3, 4"
-        )
-        cursor.execute("CREATE INDEX bench_rollup_sub_month ON bench_rollup (subdistrict_id, month)")
-        cursor.execute("ANALYZE bench_rollup")
-        cursor.execute("SELECT COUNT(*) FROM bench_rollup")
-        rows = cursor.fetchone()[0]
-    return time.perf_counter() - began, rows
-
-
-def _from_rollup(subdistricts: list[int]) -> int:
-    """The dashboard's two groupings from the rollup, plus the live part (open, overdue, not yet
-    responded) from the open cases only. Returns the case total, to check against the raw one."""
-    ids = ",".join(str(i) for i in subdistricts)
-    sums = ", ".join(f"SUM({c})" for c in ROLLUP_COLUMNS.split(", "))
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT area_id, month, {sums} FROM bench_rollup WHERE subdistrict_id IN ({ids}) GROUP BY 1, 2"
-        )
-        total = sum(row[2] for row in cursor.fetchall())
-        cursor.execute(
-            f"SELECT assigned_unit_id, {sums} FROM bench_rollup WHERE subdistrict_id IN ({ids}) GROUP BY 1"
-        )
-        cursor.fetchall()
-        # The open cases are few (≈1 %): fetch them by the (subdistrict, status, next_due) index
-        # and count in Python (a GROUP BY area_id here tempts SQLite into a full scan).
-        cursor.execute(
-            "SELECT area_id, next_due, responded_at, response_due FROM cases_case "
-            f"WHERE subdistrict_id IN ({ids}) AND status IN {OPEN}"
-        )
-        # SQLite hands back naive UTC datetimes, PostgreSQL aware ones.
-        moment = now if connection.vendor == "postgresql" else now.astimezone(dt.UTC).replace(tzinfo=None)
-        live: dict[int, list[int]] = {}
-        for area_id, next_due, responded_at, response_due in cursor.fetchall():
-            counts = live.setdefault(area_id, [0, 0, 0])
-            counts[0] += 1
-            counts[1] += next_due < moment
-            counts[2] += responded_at is None and response_due is not None and response_due < moment
-    return total
+    cases = list(
+        Case.objects.filter(subdistrict_id__in=subs, status__in=FINISHED_STATUSES)
+        .select_related("area")
+        .order_by("-id")[:repeat]
+    )
+    out = []
+    for case in cases:
+        with transaction.atomic():
+            began = time.perf_counter()
+            rollup.refresh(case)
+            out.append(time.perf_counter() - began)
+            transaction.set_rollback(True)
+    return out
 
 
 def run(scale, log) -> list[Row]:
@@ -174,11 +119,13 @@ def run(scale, log) -> list[Row]:
     district_subs = list(
         Area.objects.filter(kind="subdistrict", path__startswith=district.path).values_list("id", flat=True)
     )
+    # The leader's own view (dashboard_for: the rollup, since a leader sees every case of the
+    # subdistrict), and the district as a district-level leader would see it.
     targets = [
         ("subdistrict", lambda: cases_for(leader), subdistrict, [subdistrict.pk]),
         (
             "district",
-            lambda: Case.objects.filter(area__path__startswith=district.path),
+            lambda: Case.objects.filter(scope_filter(district)),
             district,
             district_subs,
         ),
@@ -190,17 +137,52 @@ def run(scale, log) -> list[Row]:
         duck = duckdb.connect()
         duck.execute(f"CREATE TABLE cases AS SELECT * FROM read_csv_auto('{path}', header=true)")
         log(f"  DuckDB: {exported:,} rows copied in {time.monotonic() - began:,.1f} s (not timed)")
-    rollup_build, rollup_rows = _build_rollup()
-    rows = []
+    began = time.perf_counter()
+    buckets = rollup.rebuild()
+    rebuild_seconds = time.perf_counter() - began
+    finished = Case.objects.filter(status__in=FINISHED_STATUSES).count()
+    rows = [
+        Row(
+            "dashboard rollup: rebuild from the cases",
+            f"{finished:,} finished cases",
+            ms(rebuild_seconds),
+            f"{buckets:,} buckets",
+            None,
+            "`gongzhi rollup rebuild` (after a bulk load or restore; the services keep it otherwise)",
+            values={"subject": [rebuild_seconds]},
+        )
+    ]
+    refresh = _refresh_cost(district_subs, scale.repeat)
+    if refresh:
+        rows.append(
+            Row(
+                "dashboard rollup: refresh per finishing action",
+                f"{len(refresh)} finished cases",
+                f"p50 {ms(statistics.median(refresh))} / p99 {ms(max(refresh))}",
+                "",
+                None,
+                "paid inside close/rate/reject/merge/reopen, in their transaction",
+                values={"subject": refresh},
+            )
+        )
     for label, qs, root, subs in targets:
         count = qs().count()
         months = round(scale.years * 12)
         size = f"{count:,} cases, {months} months"
+
+        def product():
+            return dashboard(qs(), root=root, use_rollup=True)  # noqa: B023
+
+        def raw():
+            return dashboard(qs(), root=root, use_rollup=False)  # noqa: B023
+
         connection.close()
         began = time.perf_counter()
-        board = dashboard(qs(), root=root)
+        board = product()
         cold = time.perf_counter() - began
-        warm = timings(lambda: dashboard(qs(), root=root), repeat=3, warmup=0)  # noqa: B023
+        warm = timings(product, repeat=5, warmup=0)
+        raw_warm = timings(raw, repeat=3, warmup=0)
+        raw_board = raw()
         queries = _duckdb_queries(subs, timezone.localtime().replace(tzinfo=None))
 
         def reference():
@@ -211,13 +193,30 @@ def run(scale, log) -> list[Row]:
         reference()
         ref_cold = time.perf_counter() - ref_cold_began
         ref = timings(reference, repeat=5, warmup=1)
-        warm_p50, ref_p50 = statistics.median(warm), statistics.median(ref)
+        warm_p50, ref_p50, raw_p50 = (
+            statistics.median(warm),
+            statistics.median(ref),
+            statistics.median(raw_warm),
+        )
         check = duck.execute(
             f"SELECT count(*) FROM cases WHERE subdistrict_id IN ({','.join(map(str, subs))})"
         ).fetchone()[0]
         note = f"rates {board.overall.response_rate:.3f}/{board.overall.resolution_rate or 0:.3f}/{board.overall.satisfaction_rate or 0:.3f}"
+        if not board.from_rollup:
+            note += "; NOT from the rollup"
         if check != board.overall.total:
             note += f"; DuckDB counted {check:,} ≠ {board.overall.total:,}"
+        same = (
+            board.overall.total,
+            board.overall.closed,
+            board.overall.rated,
+            board.overall.due_for_response,
+        ) == (
+            raw_board.overall.total,
+            raw_board.overall.closed,
+            raw_board.overall.rated,
+            raw_board.overall.due_for_response,
+        )
         rows.append(
             Row(
                 f"dashboard {label}: cold",
@@ -239,26 +238,17 @@ def run(scale, log) -> list[Row]:
                 values={"subject": warm, "reference": ref},
             )
         )
-        rollup = timings(lambda: _from_rollup(subs), repeat=5, warmup=1)  # noqa: B023
-        rollup_total = _from_rollup(subs)
-        rollup_p50 = statistics.median(rollup)
-        check_note = (
-            ""
-            if rollup_total == board.overall.total
-            else f"; total {rollup_total:,} ≠ {board.overall.total:,}"
-        )
         rows.append(
             Row(
-                f"dashboard {label}: from a monthly rollup — proposal",
+                f"dashboard {label}: warm, before the rollup (raw rows)",
                 size,
-                ms(rollup_p50),
-                f"today warm {ms(warm_p50)}",
-                rollup_p50 / warm_p50,
-                note=f"rollup of {rollup_rows:,} rows built in {ms(rollup_build)}{check_note}",
-                values={"subject": rollup, "reference": warm, "duckdb": ref},
+                ms(raw_p50),
+                f"with rollup {ms(warm_p50)}",
+                raw_p50 / warm_p50,
+                "what changed: finished cases come from the monthly rollup"
+                + ("" if same else "; FIGURES DIFFER"),
+                values={"subject": raw_warm, "reference": warm},
             )
         )
     duck.close()
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_rollup")
     return rows

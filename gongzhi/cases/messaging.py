@@ -2,24 +2,40 @@
 
 `GONGZHI_MESSAGE_BACKEND` names the class: the outbox (the demo: messages are kept and shown
 on the outbox page) or the SMS gateway (production: an HTTP POST to GONGZHI_SMS_URL).
+
+A transactional outbox: `queue` writes the message in the transaction that changed the case, so
+a case is never saved without its message nor a message without its case, and a case action
+costs one commit. A channel that stays inside the database (the outbox) is applied right there;
+one that talks to the outside world (the SMS gateway) is called after the commit — never
+inside a transaction — and a message still "queued" a few minutes later (the process died
+between the commit and the call) is sent by the sweep (`deliver_queued`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
 import urllib.request
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from gongzhi.cases.models import OutboundMessage
+from gongzhi.cases.models import Case, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+# How long a message may stay queued before the sweep sends it (after-commit delivery failed).
+RETRY_AFTER = dt.timedelta(minutes=2)
 
 
 class OutboxBackend:
     """Keeps messages in the outbox for people to read; sends nothing."""
 
     name = "outbox"
+    local = True  # nothing leaves the database: applied inside the writer's transaction
 
     def send(self, message: OutboundMessage) -> None:
         message.status = "outbox"
@@ -30,6 +46,7 @@ class SmsGatewayBackend:
     """Posts {"to", "text"} as JSON to an SMS gateway with a bearer token."""
 
     name = "sms"
+    local = False
     timeout = 10
 
     def send(self, message: OutboundMessage) -> None:
@@ -56,9 +73,44 @@ def backend():
     return import_string(settings.GONGZHI_MESSAGE_BACKEND)()
 
 
+def queue(*, case: Case, kind: str, to: str, body: str, at: dt.datetime) -> OutboundMessage:
+    """Write a message to a reporter in the caller's transaction and see that it is sent."""
+    channel = backend()
+    message = OutboundMessage(case=case, kind=kind, to=to, body=body, backend=channel.name, created_at=at)
+    if getattr(channel, "local", False):
+        channel.send(message)
+        message.save()
+        return message
+    message.save()
+    transaction.on_commit(lambda: deliver(message.pk))
+    return message
+
+
 def deliver(message_id: int) -> None:
-    message = OutboundMessage.objects.get(pk=message_id)
+    """Hand a queued message to the channel (after the commit that wrote it); idempotent."""
+    message = OutboundMessage.objects.filter(pk=message_id, status="queued").first()
+    if message is None:
+        return
     channel = backend()
     channel.send(message)
     message.backend = channel.name
-    message.save(update_fields=["status", "error", "sent_at", "backend"])
+    # Only a message still queued is updated, so a concurrent retry cannot overwrite the result.
+    OutboundMessage.objects.filter(pk=message.pk, status="queued").update(
+        status=message.status, error=message.error, sent_at=message.sent_at, backend=channel.name
+    )
+
+
+def deliver_queued(*, now: dt.datetime | None = None) -> int:
+    """Send the messages left queued for longer than RETRY_AFTER; returns how many were tried."""
+    cutoff = (now or timezone.now()) - RETRY_AFTER
+    ids = list(
+        OutboundMessage.objects.filter(status="queued", created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        try:
+            deliver(pk)
+        except Exception:  # one bad message never stops the others
+            logger.exception("delivering message %s failed", pk)
+    return len(ids)

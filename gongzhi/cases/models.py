@@ -212,6 +212,13 @@ class Case(TimeStamped):
             models.Index(fields=["area", "status"]),
             models.Index(fields=["subdistrict", "-created_at", "-id"]),
             models.Index(fields=["category", "created_at"]),
+            # Finished cases not yet due for response: the dashboard's only "now"-dependent read
+            # of finished cases beside the monthly rollup (a handful of rows at any time).
+            models.Index(
+                fields=["response_due"],
+                condition=models.Q(responded_at__isnull=True),
+                name="case_unresponded_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -309,6 +316,10 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The sweep's retry of messages left queued (a handful at any time).
+            models.Index(fields=["created_at"], condition=models.Q(status="queued"), name="message_queued"),
+        ]
 
 
 class CaseCounter(models.Model):
@@ -332,3 +343,35 @@ class CaseFollower(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "phone"], name="casefollower_unique_phone")]
+
+
+class CaseMonthly(models.Model):
+    """The dashboard's rollup: counts of FINISHED cases (closed, rated, rejected, merged) per area ×
+    month of report × assigned unit. Open cases are counted live (they are few); finished ones
+    change rarely, so the services refresh a row whenever a case enters, leaves or changes within
+    the finished set, in the same transaction (gongzhi.cases.rollup). `area` is the case's area or
+    its ancestor two levels below the subdistrict, whichever is higher, so a district dashboard
+    reads a few rows per neighbourhood and month instead of every case. `unit_id` is 0 for cases
+    never assigned (a plain integer, so that the unique key has no NULL)."""
+
+    subdistrict = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    unit_id = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    responded_in_time = models.PositiveIntegerField(default=0)
+    unresponded = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basically = models.PositiveIntegerField(default=0)
+    unsatisfied = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    handling_seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "month", "unit_id"], name="casemonthly_unique_bucket")
+        ]
+        indexes = [models.Index(fields=["subdistrict", "month"])]

@@ -1,6 +1,7 @@
 """Who hears about a case change: staff by in-app notices, the reporter by a message.
 
-Called after commit by the services; nothing here changes a case.
+Notices are written after commit by the services; messages to reporters inside the case's own
+transaction (messaging.queue, a transactional outbox). Nothing here changes a case.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ FOLLOWER_KINDS = {OutboundMessage.Kind.REPLIED, OutboundMessage.Kind.CLOSED, Out
 
 def tell_reporter(case: Case, kind: str, *, at=None, **extra: str) -> OutboundMessage | None:
     """Queue a message to the reporter (if a phone was given) and to those following the case,
-    and hand them to the channel."""
+    in the current transaction; the channel gets them when it commits."""
     if kind in FOLLOWER_KINDS:
         for phone in case.followers.exclude(phone=case.reporter_phone).values_list("phone", flat=True):
             _send(case, kind, phone, at=at, **extra)
@@ -85,13 +86,6 @@ def tell_reporter(case: Case, kind: str, *, at=None, **extra: str) -> OutboundMe
 def _send(case: Case, kind: str, to: str, *, at=None, **extra: str) -> OutboundMessage:
     params = {"number": case.number, "reply": case.reply_text[:200], "master": "", "reason": ""}
     params.update(extra)
-    message = OutboundMessage.objects.create(
-        case=case,
-        kind=kind,
-        to=to,
-        body=str(REPORTER_TEXTS[kind]) % params,
-        backend="",
-        created_at=at or timezone.now(),
+    return messaging.queue(
+        case=case, kind=kind, to=to, body=str(REPORTER_TEXTS[kind]) % params, at=at or timezone.now()
     )
-    messaging.deliver(message.pk)
-    return message

@@ -45,6 +45,12 @@ def cases_for(user: User) -> QuerySet[Case]:
     return Case.objects.none()
 
 
+def sees_whole_scope(user: User) -> bool:
+    """Whether `cases_for(user)` is every case of the user's area (not only a unit's), so that
+    counts may come from the area-keyed rollup."""
+    return bool(user.is_authenticated and user.scope_id and user.has_role(*STAFF_VIEW_ROLES))
+
+
 def case_for(user: User, number: str) -> Case:
     """One case by number, or NotFound when it does not exist or lies outside the user's view."""
     case = (

@@ -1,4 +1,5 @@
-"""The deadline sweep: flags overdue cases (escalating handling ones) and warns of those due soon.
+"""The deadline sweep: flags overdue cases (escalating handling ones), warns of those due soon,
+and sends messages to reporters that after-commit delivery left queued.
 
 Run by the task worker on a schedule or by `gongzhi sweep`. Idempotent: running it twice in a
 row changes nothing the second time.
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from gongzhi.cases import services
+from gongzhi.cases import messaging, services
 from gongzhi.cases.models import OPEN_STATUSES, Case
 
 
@@ -22,6 +23,7 @@ class SweepResult:
     overdue: int = 0
     escalated: int = 0
     due_soon_notices: int = 0
+    messages_retried: int = 0
 
 
 def sweep(*, now: dt.datetime | None = None, auto_escalate: bool | None = None) -> SweepResult:
@@ -44,6 +46,7 @@ def sweep(*, now: dt.datetime | None = None, auto_escalate: bool | None = None) 
     ).select_related("area")
     for case in coming.iterator(chunk_size=500):
         result.due_soon_notices += services.notify_due_soon(case=case, now=now)
+    result.messages_retried = messaging.deliver_queued(now=now)
     return result
 
 

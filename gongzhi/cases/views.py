@@ -334,7 +334,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     since = until = None
     if form.is_bound and form.is_valid():
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-    board = metrics.dashboard(selectors.cases_for(user), root=root, since=since, until=until)
+    board = metrics.dashboard_for(user, root=root, since=since, until=until)
     chart = {
         "months": [m for m, _t in board.by_month],
         "volume": [t.total for _m, t in board.by_month],

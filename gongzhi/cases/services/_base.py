@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
-from gongzhi.cases import deadlines, photos, transitions
+from gongzhi.cases import deadlines, photos, rollup, transitions
 from gongzhi.cases.models import (
+    FINISHED_STATUSES,
     Attachment,
     Case,
     CaseEvent,
@@ -81,6 +82,8 @@ def _apply(
     deadlines.refresh_next_due(case, now)
     case.version += 1
     case.save(update_fields=["status", "next_due", "overdue", "version", "updated_at", *fields])
+    if before in FINISHED_STATUSES or case.status in FINISHED_STATUSES:
+        rollup.refresh(case)
     return _event(
         case,
         action=action,

@@ -256,14 +256,11 @@ def merge_case(
         now=now,
     )
 
-    def tell() -> None:
-        notify.tell_reporter(case, OutboundMessage.Kind.MERGED, at=now, master=master.number)
-        if master.reporter_phone:
-            notify.tell_reporter(
-                master, OutboundMessage.Kind.MERGED, at=now, master=master.number, number=case.number
-            )
-
-    transaction.on_commit(tell)
+    notify.tell_reporter(case, OutboundMessage.Kind.MERGED, at=now, master=master.number)
+    if master.reporter_phone:
+        notify.tell_reporter(
+            master, OutboundMessage.Kind.MERGED, at=now, master=master.number, number=case.number
+        )
     return case
 
 

@@ -87,9 +87,7 @@ def reject_case(
     _apply(
         case, actor=actor, action=Action.REJECT, note=reason, now=now, fields=["responded_at", "closed_at"]
     )
-    transaction.on_commit(
-        lambda: notify.tell_reporter(case, OutboundMessage.Kind.REJECTED, at=now, reason=reason)
-    )
+    notify.tell_reporter(case, OutboundMessage.Kind.REJECTED, at=now, reason=reason)
     return case
 
 
@@ -349,7 +347,7 @@ def reply_case(
         case, actor=actor, action=Action.REPLY, note=text, now=now, fields=["reply_text", "replied_at"]
     )
     _attach(case, event, photos_)
-    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.REPLIED, at=now))
+    notify.tell_reporter(case, OutboundMessage.Kind.REPLIED, at=now)
     return case
 
 
@@ -410,5 +408,5 @@ def close_case(
     now = now or timezone.now()
     case.closed_at = now
     _apply(case, actor=actor, action=Action.CLOSE, note=note, now=now, fields=["closed_at"])
-    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.CLOSED, at=now))
+    notify.tell_reporter(case, OutboundMessage.Kind.CLOSED, at=now)
     return case

@@ -128,7 +128,7 @@ def create_case(
     Case.objects.filter(pk=case.pk).update(created_at=now)
     event = _event(case, action=Action.REPORT, actor=actor, from_status="", data={"source": source}, now=now)
     _attach(case, event, photos_)
-    transaction.on_commit(lambda: notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED, at=now))
+    notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED, at=now)
     transaction.on_commit(lambda: _announce(case))
     return case
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gongzhi.accounts import permissions
-from gongzhi.cases import selectors, services
+from gongzhi.cases import rollup, selectors, services
 from gongzhi.cases.models import Case, CaseEvent, Rating, Status
 from gongzhi.cases.tests.helpers import public_report
 from gongzhi.core.errors import DomainError
@@ -136,3 +136,4 @@ def test_random_actions_keep_invariants(world, steps):
             assert Case.objects.get(pk=case.pk).version == version
         case.refresh_from_db()
         check_invariants(world, case)
+        assert rollup.check([case.subdistrict_id]) == []  # the dashboards' rollup stays exact

@@ -45,6 +45,7 @@ import time
 from django.db import transaction
 
 from gongzhi.accounts.models import Unit, User
+from gongzhi.cases import rollup
 from gongzhi.cases.models import Case, CaseCounter, CaseEvent
 from gongzhi.demo.generate.bulk import analyze, bulk_write, reset_sequences
 from gongzhi.demo.generate.cases import generate_cases, generate_residents
@@ -65,6 +66,9 @@ def generate(plan: Plan, progress: Progress = print) -> Result:
         territory = build_territory(plan, result, progress)
     if plan.cases:
         generate_cases(plan, territory, categories, result, progress)
+        # The dashboards' rollup is kept by the services; bulk rows need it rebuilt.
+        buckets = rollup.rebuild(result.subdistricts)
+        progress(f"月度汇总表：{buckets:,} 行")
     if plan.residents:
         generate_residents(plan, territory, result, progress)
     reset_sequences([Area, Unit, User, Case, CaseEvent, CaseCounter])

@@ -149,3 +149,14 @@ def test_command_prints_progress(db, capsys):
     call_command("generate", "--subdistricts", "1", "--cases", "50", "--grids", "2", "--buildings", "2")
     out = capsys.readouterr().out
     assert "50 件工单" in out
+
+
+def test_the_dashboards_rollup_is_built(generated):
+    from gongzhi.cases import rollup
+
+    assert rollup.check() == []
+    leader = User.objects.filter(groups__name="leader", scope__kind="subdistrict").first()
+    fast = dashboard(cases_for(leader), root=leader.scope, use_rollup=True)
+    slow = dashboard(cases_for(leader), root=leader.scope)
+    assert fast.from_rollup and fast.overall.total == slow.overall.total > 0
+    assert fast.overall.closed == slow.overall.closed and fast.overall.rated == slow.overall.rated

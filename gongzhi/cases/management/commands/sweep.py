@@ -18,7 +18,8 @@ class Command(BaseCommand):
         while True:
             result = sweep(auto_escalate=not options["no_escalate"])
             self.stdout.write(
-                f"overdue={result.overdue} escalated={result.escalated} due_soon_notices={result.due_soon_notices}"
+                f"overdue={result.overdue} escalated={result.escalated} "
+                f"due_soon_notices={result.due_soon_notices} messages_retried={result.messages_retried}"
             )
             if not options["every"]:
                 return
