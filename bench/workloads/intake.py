@@ -1,6 +1,7 @@
 """Case intake in process: the public form's service `create_case` (validation, point-in-area
 lookup, case number from the day's counter, deadlines, the report event, the message to the
-reporter after commit), one transaction per case as in production.
+reporter in the same transaction — a transactional outbox, so one commit per case), one
+transaction per case as in production.
 
 Reference: the naive intake — one ORM INSERT of the same case row plus its report event in one
 transaction, with the area and deadline given (no lookup, no counter, no message)."""

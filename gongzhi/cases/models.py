@@ -236,7 +236,25 @@ class Case(TimeStamped):
         return self.next_due < FAR_FUTURE
 
 
-class CaseEvent(models.Model):
+class OfACase(models.Model):
+    """A row that belongs to a case. It carries the case's subdistrict as well — every row does,
+    so that a city can shard by subdistrict and co-locate a case with all that hangs off it
+    (docs/scale.md) — taken from the case when the row is saved."""
+
+    subdistrict = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.subdistrict_id is None:
+            self.subdistrict_id = self.case.subdistrict_id
+        super().save(*args, **kwargs)
+
+
+class CaseEvent(OfACase):
     """One entry in a case's timeline. Appended by the case services only, never changed."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -261,7 +279,7 @@ class CaseEvent(models.Model):
         return f"{self.case_id}#{self.seq} {self.action}"
 
 
-class Attachment(models.Model):
+class Attachment(OfACase):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     event = models.ForeignKey(
         CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
@@ -274,7 +292,7 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
 
-class Consultation(models.Model):
+class Consultation(OfACase):
     """A tier-2 grid consultation or a tier-3 coordination meeting about a case."""
 
     class Kind(models.TextChoices):
@@ -293,7 +311,7 @@ class Consultation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
 
-class OutboundMessage(models.Model):
+class OutboundMessage(OfACase):
     """A message to a reporter (received, replied, closed, please rate), as handed to the channel."""
 
     class Kind(models.TextChoices):
@@ -333,7 +351,7 @@ class CaseCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["subdistrict", "day"], name="casecounter_unique_day")]
 
 
-class CaseFollower(models.Model):
+class CaseFollower(OfACase):
     """A member of the public who reported the same problem and follows this case instead of
     filing again ("others reported this too"): told of the reply and the closure by message."""
 

@@ -124,3 +124,31 @@ def test_sweep_escalates_overdue_and_is_idempotent(world):
     second = sweep(now=timezone.now())
     assert second.escalated == 0 and second.overdue == 0
     assert case.events.count() == events_before
+
+
+def test_every_row_of_a_case_carries_its_subdistrict(world):
+    """The sharding key (docs/scale.md): events, messages, meetings and followers of a case all
+    name the case's subdistrict."""
+    from gongzhi.cases.models import CaseFollower, Consultation
+
+    a = world.a
+    case = report(world)
+    services.assign_case(case=case, actor=a.users["dispatcher"], tier=2, unit=a.grid_station)
+    services.record_consultation(
+        case=case,
+        actor=a.users["dispatcher"],
+        held_on=timezone.localdate(),
+        participants=[a.committee, a.department],
+        decision="由城管中队牵头处理。",
+        lead_unit=a.department,
+        co_units=[a.committee],
+    )
+    services.follow_case(case=case, phone="13900001111")
+    rows = [
+        *case.events.all(),
+        *OutboundMessage.objects.filter(case=case),
+        *Consultation.objects.filter(case=case),
+        *CaseFollower.objects.filter(case=case),
+    ]
+    assert len(rows) >= 5
+    assert {row.subdistrict_id for row in rows} == {a.subdistrict.pk}

@@ -33,6 +33,7 @@ EVENT_COLUMNS = [
     "note",
     "data",
     "created_at",
+    "subdistrict_id",
 ]
 OPEN = {Status.REPORTED, Status.ACCEPTED, Status.ASSIGNED, Status.REPLIED, Status.VERIFIED, Status.SUSPENDED}
 FAR = deadlines.FAR_FUTURE
@@ -77,6 +78,7 @@ class CaseSim:
                 note,
                 data or {},
                 at,
+                row["subdistrict_id"],
             ]
         )
         row["updated_at"] = at
