@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -175,8 +176,6 @@ def convert(
 ) -> Conversion:
     """Turn `table` into a table partitioned by month on created_at. The caller holds the
     transaction (`enable` does); every statement here is transactional DDL or DML."""
-    import time
-
     began = time.monotonic()
     now = now or timezone.now()
     connection = connections[using]
@@ -214,13 +213,17 @@ def convert(
         cursor.execute(
             """
             SELECT conrelid::regclass::text, conname FROM pg_constraint
-            WHERE confrelid = to_regclass(%s) AND contype = 'f' ORDER BY 1, 2
+            WHERE confrelid = to_regclass(%s) AND contype = 'f' AND conparentid = 0 ORDER BY 1, 2
             """,
             [table],
         )
         incoming = cursor.fetchall()
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         sequence = cursor.fetchone()[0]
+        next_id = 1
+        if sequence:
+            cursor.execute(f"SELECT last_value + is_called::int FROM {sequence}")  # noqa: S608
+            next_id = cursor.fetchone()[0]
         cursor.execute(f"SELECT min({PARTITION_KEY}), max({PARTITION_KEY}) FROM {_q(table)}")  # noqa: S608
         oldest, newest = cursor.fetchone()
 
@@ -251,17 +254,16 @@ def convert(
                 definition = _constraint_for_partitioned(definition)
             cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
         for definition, unique in indexes:
-            definition = definition.replace(f" ON public.{plain} ", f" ON {_q(table)} ")
-            definition = definition.replace(f" ON {plain} ", f" ON {_q(table)} ")
             if unique:
                 definition = _unique_index_for_partitioned(definition)
             cursor.execute(definition)
         if sequence:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             new_sequence = cursor.fetchone()[0]
+            # Where the old sequence stood (ids of deleted rows are not handed out again).
             cursor.execute(
-                f"SELECT setval(%s, coalesce((SELECT max(id) FROM {_q(table)}), 0) + 1, false)",  # noqa: S608
-                [new_sequence],
+                f"SELECT setval(%s, greatest(%s, coalesce((SELECT max(id) FROM {_q(table)}), 0) + 1), false)",  # noqa: S608
+                [new_sequence, next_id],
             )
             if new_sequence != sequence:
                 short = sequence.split(".")[-1]

@@ -101,6 +101,21 @@ def test_new_events_land_in_their_shanghai_month(world, history):
 
 
 @postgres
+def test_ids_go_on_from_the_old_sequence_under_its_name(world, history):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('cases_caseevent', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f"SELECT nextval('{sequence}')")  # an id handed out, its row never written
+        skipped = cursor.fetchone()[0]
+    partitioning.enable(["events"])
+    case = report(world, at(2025, 3, 20))
+    assert case.events.get().pk > skipped
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('cases_caseevent', 'id')")
+        assert cursor.fetchone()[0] == sequence
+
+
+@postgres
 def test_event_in_a_month_without_partition_goes_to_default(world, history):
     partitioning.enable(["events"], months_ahead=1, now=at(2025, 4, 1))
     case = report(world, at(2031, 1, 15))
