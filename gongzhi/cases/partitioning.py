@@ -248,8 +248,7 @@ def convert(
 
         for name, kind, definition, self_reference in constraints:
             if kind == "f" and self_reference:
-                dropped.append(f"{table}.{name}")
-                continue
+                continue  # dropped above with the other foreign keys pointing at the table
             if kind in ("p", "u"):
                 definition = _constraint_for_partitioned(definition)
             cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
