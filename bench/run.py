@@ -4,7 +4,7 @@ workload, print the table and write bench/results/<timestamp>.json.
 Environment:
   BENCH_SCALE          default | million | city | tiny (see bench/scale.py)
   BENCH_DATABASE_URL   run on this database instead of a SQLite file under bench/var/
-  BENCH_ONLY           comma-separated workload names (queue,dashboard,geo,intake,http,registry,duplicates,peer)
+  BENCH_ONLY           comma-separated workload names (queue,dashboard,geo,intake,http,registry,duplicates,peer,partition)
   BENCH_HTTP           0 to skip the HTTP load runs
 """
 

@@ -1,6 +1,6 @@
 """The workloads, in the order they run. Each is `run(scale, log) -> list[Row]`."""
 
-from bench.workloads import dashboard, geo, http, intake, peer, queue, slots
+from bench.workloads import dashboard, geo, http, intake, partition, peer, queue, slots
 
 REGISTRY = [
     ("queue", queue.run),
@@ -11,4 +11,5 @@ REGISTRY = [
     ("registry", slots.registry_import),
     ("duplicates", slots.duplicate_lookup),
     ("peer", peer.run),
+    ("partition", partition.run),
 ]
