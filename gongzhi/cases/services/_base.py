@@ -19,6 +19,7 @@ from gongzhi.cases.models import (
     Case,
     CaseEvent,
 )
+from gongzhi.cases.selectors import events_since
 from gongzhi.core.errors import Conflict, DomainError
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,10 @@ def _event(
     now: dt.datetime,
     actor_label: str = "",
 ) -> CaseEvent:
-    last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+    last = (
+        CaseEvent.objects.filter(case=case, created_at__gte=events_since(case)).aggregate(m=Max("seq"))["m"]
+        or 0
+    )
     return CaseEvent.objects.create(
         case=case,
         seq=last + 1,

@@ -125,7 +125,8 @@ def create_case(
     deadlines.set_response_due(case, now)
     case.next_due = deadlines.next_due_of(case)
     case.save()
-    Case.objects.filter(pk=case.pk).update(created_at=now)
+    Case.objects.filter(pk=case.pk).update(created_at=now)  # auto_now_add stamped the clock's time
+    case.created_at = now
     event = _event(case, action=Action.REPORT, actor=actor, from_status="", data={"source": source}, now=now)
     _attach(case, event, photos_)
     notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED, at=now)
