@@ -6,6 +6,7 @@ Environment:
   BENCH_DATABASE_URL   run on this database instead of a SQLite file under bench/var/
   BENCH_ONLY           comma-separated workload names (queue,dashboard,geo,intake,http,registry,duplicates,peer,partition)
   BENCH_HTTP           0 to skip the HTTP load runs
+  BENCH_FAN_OUT_EVENTS 1 to copy the events too when the scale fans out (city: about 140 M rows)
 """
 
 from __future__ import annotations
@@ -61,13 +62,20 @@ def _prepare(scale, log) -> dict:
             seed=2026,
             prefix="BENCH",
             chunk=50_000,
+            fan_out_from=scale.fan_out_from,
+            fan_out_events=os.environ.get("BENCH_FAN_OUT_EVENTS", "0") == "1",
         )
-        result = generate(plan, progress=log)
+        try:
+            result = generate(plan, progress=log)
+        except ValueError as exc:  # e.g. the city's fan-out on SQLite
+            raise SystemExit(str(exc)) from exc
         info.update(
             generated_now=True,
             generate_seconds=time.monotonic() - began,
             generate_rate=result.cases / max(result.seconds, 1e-9),
             events=result.events,
+            fan_out_from=scale.fan_out_from,
+            notes=result.notes,
         )
     elif generated != scale.subdistricts:
         raise SystemExit(

@@ -34,6 +34,10 @@ Cases
 Not generated (yet): consultations, merges, suspensions, attachments, messages to reporters,
 residents (hook `generate_residents`, waiting for the registry models).
 
+City scale (`fan_out_from`, PostgreSQL only): cases are simulated for a few template
+subdistricts and copied in SQL to the others; see `fanout.py` for what that keeps and what is
+duplicated.
+
 Ids are allocated here (max + 1) so that children can point at parents without a round trip;
 run it on a database nobody else is writing to, then sequences are reset.
 """
@@ -41,6 +45,7 @@ run it on a database nobody else is writing to, then sequences are reset.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from django.db import transaction
 
@@ -50,6 +55,7 @@ from gongzhi.cases.models import Case, CaseCounter, CaseEvent
 from gongzhi.demo.generate.bulk import analyze, bulk_write, reset_sequences
 from gongzhi.demo.generate.cases import generate_cases, generate_residents
 from gongzhi.demo.generate.catalogue import LABELLED_MIX, ensure_categories
+from gongzhi.demo.generate.fanout import check_possible, fan_out, template_cases, template_territory
 from gongzhi.demo.generate.plan import Plan, Progress, Result
 from gongzhi.demo.generate.territory import build_territory
 from gongzhi.demo.generate.working_time import WorkingTime
@@ -60,11 +66,19 @@ __all__ = ["LABELLED_MIX", "Plan", "Result", "WorkingTime", "bulk_write", "gener
 
 def generate(plan: Plan, progress: Progress = print) -> Result:
     began = time.monotonic()
+    check_possible(plan)
     result = Result()
     categories = ensure_categories(progress)
     with transaction.atomic():
         territory = build_territory(plan, result, progress)
-    if plan.cases:
+    if plan.cases and plan.fan_out_from:
+        templates = replace(plan, cases=template_cases(plan))
+        progress(f"模板：前 {plan.fan_out_from} 个街道模拟 {templates.cases:,} 件工单，再复制到其余街道")
+        generate_cases(
+            templates, template_territory(territory, plan.fan_out_from), categories, result, progress
+        )
+        fan_out(plan, territory, result, progress)
+    elif plan.cases:
         generate_cases(plan, territory, categories, result, progress)
         # The dashboards' rollup is kept by the services; bulk rows need it rebuilt.
         buckets = rollup.rebuild(result.subdistricts)

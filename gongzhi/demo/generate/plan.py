@@ -22,6 +22,8 @@ class Plan:
     chunk: int = 20_000
     password: str = ""  # empty: unusable passwords (benchmarks do not log in)
     now: dt.datetime | None = None
+    fan_out_from: int = 0  # > 0: simulate cases in this many subdistricts, copy them to the rest (PostgreSQL)
+    fan_out_events: bool = True  # copy the events with the cases
 
 
 @dataclass

@@ -20,6 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--buildings", type=int, default=8, help="每个居民区的楼栋数（默认 8）")
         parser.add_argument("--prefix", default="GEN", help="区域编码和用户名的前缀（默认 GEN）")
         parser.add_argument("--chunk", type=int, default=20_000, help="每个事务写入的工单数")
+        parser.add_argument(
+            "--fan-out-from",
+            type=int,
+            default=0,
+            help="城市规模（仅 PostgreSQL）：只在前 N 个街道模拟工单，再用 SQL 复制到其余街道（默认 0：不复制）",
+        )
+        parser.add_argument(
+            "--no-fan-out-events", action="store_true", help="复制时只复制工单，不复制事件（省磁盘和时间）"
+        )
         parser.add_argument("--password", default="", help="生成的工作人员的密码（默认不可登录）")
 
     def handle(self, *args, **options):
@@ -36,6 +45,8 @@ class Command(BaseCommand):
             prefix=options["prefix"],
             chunk=max(1000, options["chunk"]),
             password=options["password"],
+            fan_out_from=options["fan_out_from"],
+            fan_out_events=not options["no_fan_out_events"],
         )
         quiet = options["verbosity"] == 0
 
