@@ -80,9 +80,11 @@ def generate(plan: Plan, progress: Progress = print) -> Result:
         fan_out(plan, territory, result, progress)
     elif plan.cases:
         generate_cases(plan, territory, categories, result, progress)
+    if plan.cases:
         # The dashboards' rollup is kept by the services; bulk rows need it rebuilt.
+        began_rollup = time.monotonic()
         buckets = rollup.rebuild(result.subdistricts)
-        progress(f"月度汇总表：{buckets:,} 行")
+        progress(f"月度汇总表：{buckets:,} 行，用时 {time.monotonic() - began_rollup:,.1f} 秒")
     if plan.residents:
         generate_residents(plan, territory, result, progress)
     reset_sequences([Area, Unit, User, Case, CaseEvent, CaseCounter])

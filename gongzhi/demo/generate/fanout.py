@@ -283,12 +283,12 @@ def fan_out(plan: Plan, territory: Territory, result: Result, progress: Progress
                 if plan.fan_out_events:
                     cursor.execute(
                         f"INSERT INTO {event_table} (case_id, seq, action, actor_id, actor_label, "  # noqa: S608
-                        "from_status, to_status, note, data, created_at) "
+                        "from_status, to_status, note, data, created_at, subdistrict_id) "
                         "SELECT e.case_id + %(offset)s, e.seq, e.action, u.new, "
                         "CASE WHEN u.new IS NULL THEN e.actor_label ELSE u.label END, "
                         "e.from_status, e.to_status, e.note, "
                         "CASE WHEN un.new IS NULL THEN e.data "
-                        "ELSE jsonb_set(e.data, '{unit}', to_jsonb(un.new)) END, e.created_at "
+                        "ELSE jsonb_set(e.data, '{unit}', to_jsonb(un.new)) END, e.created_at, %(target)s "
                         "FROM fan_pick p JOIN fan_events e ON e.case_id = p.id "
                         "LEFT JOIN fan_user u ON u.old = e.actor_id "
                         "LEFT JOIN fan_unit un ON un.old = (e.data->>'unit')::bigint",

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, models
 
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases import services, transitions
@@ -156,3 +156,12 @@ def test_sqlite_refuses_fan_out_clearly(db):
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("generate", "--subdistricts", "3", "--cases", "30", "--fan-out-from", "1", verbosity=0)
     assert not Area.objects.exists()
+
+
+def test_copies_carry_their_subdistrict_and_the_rollup_counts_them(fanned):
+    from gongzhi.cases import rollup
+
+    mismatched = CaseEvent.objects.exclude(subdistrict_id=models.F("case__subdistrict_id")).count()
+    assert mismatched == 0
+    assert len(set(CaseEvent.objects.values_list("subdistrict_id", flat=True))) == 6
+    assert rollup.check() == []
