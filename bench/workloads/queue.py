@@ -101,35 +101,4 @@ def run(scale, log) -> list[Row]:
             )
         )
         log(f"  {kind}: scope {scope_total:,}")
-        if kind == "dispatcher":
-            rows.append(_proposal(user, size, scale.repeat))
     return rows
-
-
-def _proposal(user: User, size: str, repeat: int) -> Row:
-    """What an index would change: the dispatcher's all-status page filtered by subdistrict_id
-    (which an index can serve) instead of the area-path prefix, with and without an index on
-    (subdistrict_id, next_due, id). Created on the bench database only, then dropped."""
-    current = summary(timings(lambda: queue(user, QueueFilters(status="any")), repeat=repeat))
-    qs = (
-        Case.objects.filter(subdistrict_id=user.scope_id)
-        .select_related("area", "category", "assigned_unit")
-        .order_by("next_due", "pk")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE INDEX bench_case_sub_due ON cases_case (subdistrict_id, next_due, id)")
-        cursor.execute("ANALYZE cases_case")
-    try:
-        proposed = summary(timings(lambda: list(qs[:26]), repeat=repeat))
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP INDEX bench_case_sub_due")
-    return Row(
-        "queue dispatcher: all, first page — proposal",
-        size,
-        f"p50 {ms(proposed['p50'])}",
-        f"today p50 {ms(current['p50'])}",
-        proposed["p50"] / current["p50"],
-        note="scope as subdistrict_id + index (subdistrict_id, next_due, id)",
-        values={"subject": proposed, "reference": current},
-    )
