@@ -6,6 +6,7 @@ rebuilt when outlines change; the deepest area containing the point wins.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gongzhi.core.errors import DomainError
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _index: dict = {"tree": None, "geoms": [], "ids": [], "depths": []}
 
@@ -68,6 +70,22 @@ def _build() -> None:
         ids.append(area_id)
         depths.append(depth)
     _index.update(tree=STRtree(geoms) if geoms else None, geoms=geoms, ids=ids, depths=depths, built=True)
+
+
+def warm() -> bool:
+    """Build the lookup index now (at worker start: gongzhi/wsgi.py) rather than inside the first
+    request that needs it — seconds for a city's tens of thousands of outlines. Returns whether
+    it was built; a database that is not ready yet only postpones it to the first lookup."""
+    from django.db import DatabaseError, transaction
+
+    try:
+        with _lock, transaction.atomic():
+            if _index["tree"] is None:
+                _build()
+    except DatabaseError as exc:
+        logger.warning("area lookup not built at start (%s); it will be at the first lookup", exc)
+        return False
+    return True
 
 
 def area_id_at(lat: float, lng: float) -> int | None:
