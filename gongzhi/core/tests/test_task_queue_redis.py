@@ -3,8 +3,8 @@
 Each test starts a private `redis-server` on a free loopback port in a temporary directory
 (nothing saved to disk), points the task backend at it, enqueues gongzhi's real deadline sweep
 and lets an RQ worker run it in burst mode: once in this process (rq's SimpleWorker, inside the
-test's transaction) and once as the `gongzhi rqworker` command the systemd unit runs, configured
-only by GONGZHI_REDIS_URL. Skipped where redis-server is not installed; in CI (CI set), which
+test's transaction) and once as the `gongzhi rqworker` command the systemd unit runs (rq's
+forking Worker, configured only by GONGZHI_REDIS_URL). Skipped where redis-server is not installed; in CI (CI set), which
 installs it, its absence fails instead."""
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def test_the_rqworker_command_configured_by_the_environment_runs_an_enqueued_swe
         env.pop("GONGZHI_TASKS_BACKEND", None)
         worker = subprocess.run(
             [sys.executable, "-m", "gongzhi.cli", "rqworker", "default", "--burst"]
-            + ["--job-class", "django_tasks_rq.Job", "--worker-class", "rq.SimpleWorker"],
+            + ["--job-class", "django_tasks_rq.Job", "--with-scheduler"],
             cwd=ROOT,
             env=env,
             capture_output=True,
