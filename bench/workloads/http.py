@@ -3,7 +3,8 @@ measurement: gunicorn (2 sync workers, the reference) and granian (`--interface 
 with 1 and 4 blocking threads per worker and with granian's default of backpressure/2 threads),
 all started at once on this database; load from a separate process on loopback (bench/load.py,
 8 keep-alive connections, closed loop, bounded in time and count), interleaved over the servers
-round by round so that a busier minute of the shared machine hits every server alike.
+round by round (every other round in reverse order) so that a busier minute of the shared
+machine hits every server alike.
 
 Workloads, the same on every server:
 - ping: GET /bench/ping, a minimal JSON view (the stack's ceiling);
@@ -31,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -184,6 +186,16 @@ def _requests(sample: dict, category: Category, token: str, key: str) -> dict[st
     }
 
 
+def _last_exception(log: Path) -> str:
+    """The last exception line of a server's log (why it answered 500), or ''."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    found = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)\b", line)]
+    return found[-1][:160] if found else ""
+
+
 def _fmt(result: dict) -> str:
     return (
         f"{result['rps']:,.0f} req/s; p50 {result['p50'] * 1000:.1f} ms / p99 {result['p99'] * 1000:.1f} ms"
@@ -223,17 +235,20 @@ def run(scale, log) -> list[Row]:
     requests = _requests(sample, category, token, key_secret)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "GONGZHI_CONN_MAX_AGE": "600"}
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
+    logs: dict[str, Path] = {}
     load_before = os.getloadavg()
     rows: list[Row] = []
     try:
         for name in wanted:
             port = _free_port()
+            logs[name] = ROOT / "bench" / "var" / f"http-{name}-{connection.vendor}.log"
+            logs[name].parent.mkdir(parents=True, exist_ok=True)
             process = subprocess.Popen(
                 [sys.executable, *SERVERS[name][1](port)],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=logs[name].open("w"),  # server errors (a 500's traceback) for the note
                 start_new_session=True,  # its own process group: the workers are stopped with it
             )
             servers[name] = (process, f"http://127.0.0.1:{port}")
@@ -241,7 +256,9 @@ def run(scale, log) -> list[Row]:
             _wait(base + "/bench/ping")
         results: dict[str, dict[str, list[dict]]] = {n: {w: [] for w in workloads} for n in servers}
         for round_ in range(rounds):
-            for name, (_process, base) in servers.items():
+            # Every other round in reverse order: no server always goes first after a pause.
+            order = list(servers.items())[:: -1 if round_ % 2 else 1]
+            for name, (_process, base) in order:
                 for w in workloads:
                     if w == "static-native" and not name.startswith("granian"):
                         continue
@@ -267,6 +284,9 @@ def run(scale, log) -> list[Row]:
                 if errors:
                     first = next((r["first_error"] for r in results[name][w] if r.get("first_error")), "")
                     note += f"; first error: {first[:80]}"
+                    cause = _last_exception(logs[name])
+                    if cause:
+                        note += f"; server log: {cause}"
                 if w == "static-native":  # granian's own static route against whitenoise on it
                     ref = best[name].get("static")
                     ref_text = f"whitenoise on it {_fmt(ref)}" if ref else ""
