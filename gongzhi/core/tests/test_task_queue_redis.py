@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -119,7 +120,12 @@ def test_the_sweep_runs_through_redis_in_an_rq_worker(world, redis_url):
         case.refresh_from_db()
         assert not case.overdue
         worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
-        assert worker.work(burst=True)
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            assert worker.work(burst=True)
+        finally:  # the worker installs its own; give pytest's back
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
         result.refresh()
         assert result.status == TaskResultStatus.SUCCESSFUL
         assert result.return_value["overdue"] == 1
