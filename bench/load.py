@@ -17,6 +17,8 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body", default="")
+    parser.add_argument("--content-type", default="application/json")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--connections", type=int, default=8)
@@ -26,7 +28,12 @@ def main() -> None:
     if target.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("loopback only")
     body = args.body.encode() if args.body else None
-    headers = {"Content-Type": "application/json"} if body else {}
+    headers = {"Content-Type": args.content_type} if body else {}
+    for line in args.header:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
+    sizes = [0]
+    first_error: list[str] = []
     latencies: list[float] = []
     errors = [0]
     sent = [0]
@@ -48,16 +55,22 @@ def main() -> None:
             try:
                 conn.request(args.method, target.path, body=body, headers=headers)
                 response = conn.getresponse()
-                response.read()
+                payload = response.read()
+                size = len(payload)
                 ok = response.status < 400
-            except (OSError, http.client.HTTPException):
+                if not ok and not first_error:
+                    first_error.append(f"{response.status} {payload[:200].decode(errors='replace')}")
+            except (OSError, http.client.HTTPException) as exc:
                 ok = False
+                if not first_error:
+                    first_error.append(repr(exc))
                 conn.close()
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
             elapsed = time.perf_counter() - began
             if time.monotonic() >= measure_from:
                 if ok:
                     mine.append(elapsed)
+                    sizes[0] = size
                 else:
                     with lock:
                         errors[0] += 1
@@ -84,6 +97,8 @@ def main() -> None:
                 "rps": len(latencies) / measured if measured > 0 else 0,
                 "p50": pct(0.5),
                 "p99": pct(0.99),
+                "bytes": sizes[0],
+                "first_error": first_error[0] if first_error else None,
             }
         )
     )

@@ -205,10 +205,24 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["gongzhi.core.dbrouter.ReplicaRouter"]
 
-# A Redis-backed task queue for the city profile: GONGZHI_TASKS_BACKEND=django_tasks_rq.RQBackend
-# (package django-tasks-rq) with the queue's address in GONGZHI_REDIS_URL.
+# A Redis-backed task queue for the city profile (docs/deploy.md, "City profile"): setting
+# GONGZHI_REDIS_URL (redis://host:6379/0) switches the task backend to django-tasks-rq (unless
+# GONGZHI_TASKS_BACKEND names another) and adds django_rq for its `rqworker` command. Every
+# gongzhi task (`@task()`: the deadline sweep, model training) runs on the "default" queue.
+# RQ's own defaults would kill a job after 180 s and forget its result after 500 s: a city's
+# sweep or a model training takes longer, and results are kept for a day.
+GONGZHI_TASK_QUEUES = ["default"]
 if os.environ.get("GONGZHI_REDIS_URL"):
-    RQ_QUEUES = {"default": {"URL": os.environ["GONGZHI_REDIS_URL"]}}
+    TASKS["default"]["BACKEND"] = os.environ.get("GONGZHI_TASKS_BACKEND", "django_tasks_rq.RQBackend")
+    RQ_QUEUES = {
+        name: {
+            "URL": os.environ["GONGZHI_REDIS_URL"],
+            "DEFAULT_TIMEOUT": int(os.environ.get("GONGZHI_TASK_TIMEOUT", "3600")),
+            "DEFAULT_RESULT_TTL": 24 * 3600,
+        }
+        for name in GONGZHI_TASK_QUEUES
+    }
+    INSTALLED_APPS += ["django_rq"]
 
 # HTTPS in production. The TLS proxy (nginx) tells Django the original scheme; /healthz stays
 # reachable over plain HTTP for load-balancer checks. An intranet without TLS sets GONGZHI_HTTPS=0

@@ -414,3 +414,26 @@ class ResidentTag(models.Model):
     def current(self, on: dt.date | None = None) -> bool:
         on = on or dt.date.today()
         return self.valid_from <= on and (self.valid_until is None or self.valid_until >= on)
+
+
+class ImportJob(models.Model):
+    """A real run of a web import (gongzhi/registry/import_jobs.py): its state, last progress
+    message and result, in the database so that any app server answers the wizard's poll."""
+
+    token = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=10, default="running")  # running | done
+    message = models.CharField(max_length=300, blank=True)
+    # When done: ok, summary, errors (the first MAX_ERRORS_KEPT), error_count.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename} ({self.state})"

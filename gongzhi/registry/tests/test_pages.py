@@ -303,10 +303,10 @@ def test_import_status_polls_while_running(client, reg, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     user = reg.world.a.users["neighbourhood"]
     token = "0" * 32
-    (tmp_path / "imports").mkdir()
-    (tmp_path / "imports" / f"{token}.status.json").write_text(
-        f'{{"user": {user.pk}, "kind": "residents", "filename": "r.csv", "state": "running", "message": "已检查 5000 行"}}',
-        encoding="utf-8",
+    from gongzhi.registry.models import ImportJob
+
+    ImportJob.objects.create(
+        token=token, user=user, kind="residents", filename="r.csv", message="已检查 5000 行"
     )
     client.force_login(user)
     page = client.get(reverse("registry:import_status", args=[token])).content.decode()
