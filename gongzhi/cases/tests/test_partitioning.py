@@ -12,7 +12,8 @@ from django.db import DatabaseError, connection, models, transaction
 from django.urls import reverse
 
 from gongzhi.cases import partitioning, selectors, services
-from gongzhi.cases.models import Action, CaseEvent, Source
+from gongzhi.cases.models import Action, CaseEvent
+from gongzhi.cases.tests.helpers import public_report
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTGRES_ONLY = "partitioning is PostgreSQL-only; runs in the PostgreSQL half of CI"
@@ -24,17 +25,7 @@ def at(year, month, day, hour=10, minute=0):
 
 
 def report(world, now):
-    return services.create_case(
-        actor=None,
-        category=world.category,
-        title="楼道飞线充电",
-        description="3号楼一楼楼道里有人从窗口拉电线给电瓶车充电，很危险。",
-        source=Source.WEB,
-        area=world.a.estate,
-        reporter_phone="13812345678",
-        reporter_name="王先生",
-        now=now,
-    )
+    return public_report(world, now=now)
 
 
 def partition_of(event: CaseEvent) -> str:
