@@ -31,8 +31,10 @@ Cases
     as `_reopen` does); an unsatisfied rating reopens the case (`reopen_count`).
   - assigned_unit: the neighbourhood committee at tier 1, the grid station at tier 2, the
     category's department (else any department) at tier 3 — always of the case's subdistrict.
+Registry (`--residents N`, gongzhi/demo/generate/registry.py): dwellings, households, residents
+with sealed ID numbers and phones, their stays, and organisations, in the generated buildings.
 Not generated (yet): consultations, merges, suspensions, attachments, messages to reporters,
-residents (hook `generate_residents`, waiting for the registry models).
+registry tags.
 
 City scale (`fan_out_from`, PostgreSQL only): cases are simulated for a few template
 subdistricts and copied in SQL to the others; see `fanout.py` for what that keeps and what is
@@ -53,10 +55,11 @@ from gongzhi.accounts.models import Unit, User
 from gongzhi.cases import rollup
 from gongzhi.cases.models import Case, CaseCounter, CaseEvent
 from gongzhi.demo.generate.bulk import analyze, bulk_write, reset_sequences
-from gongzhi.demo.generate.cases import generate_cases, generate_residents
+from gongzhi.demo.generate.cases import generate_cases
 from gongzhi.demo.generate.catalogue import LABELLED_MIX, ensure_categories
 from gongzhi.demo.generate.fanout import check_possible, fan_out, template_cases, template_territory
 from gongzhi.demo.generate.plan import Plan, Progress, Result
+from gongzhi.demo.generate.registry import generate_registry
 from gongzhi.demo.generate.territory import build_territory
 from gongzhi.demo.generate.working_time import WorkingTime
 from gongzhi.territory.models import Area
@@ -86,11 +89,13 @@ def generate(plan: Plan, progress: Progress = print) -> Result:
         buckets = rollup.rebuild(result.subdistricts)
         progress(f"月度汇总表：{buckets:,} 行，用时 {time.monotonic() - began_rollup:,.1f} 秒")
     if plan.residents:
-        generate_residents(plan, territory, result, progress)
+        generate_registry(plan, territory, result, progress)
     reset_sequences([Area, Unit, User, Case, CaseEvent, CaseCounter])
     analyze()
     result.seconds = time.monotonic() - began
+    people = f"，实有人口 {result.residents:,} 人，单位 {result.organizations:,} 个" if plan.residents else ""
     progress(
-        f"完成：{len(result.subdistricts)} 个街道，{result.cases:,} 件工单，{result.events:,} 条事件，用时 {result.seconds:,.1f} 秒"
+        f"完成：{len(result.subdistricts)} 个街道，{result.cases:,} 件工单，{result.events:,} 条事件{people}，"
+        f"用时 {result.seconds:,.1f} 秒"
     )
     return result

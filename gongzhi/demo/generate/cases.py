@@ -386,20 +386,3 @@ def generate_cases(
             ["subdistrict_id", "day", "last"],
             ((territory.subdistrict_ids[s], day, last) for (s, day), last in counters.items()),
         )
-
-
-def generate_residents(plan: Plan, territory: Territory, result: Result, progress: Progress) -> None:
-    """TODO(registry): residents, households and dwellings in the generated buildings, once the
-    registry app's models exist (issue: registry). Until then the request is noted and skipped."""
-    from django.apps import apps
-
-    try:
-        apps.get_model("registry", "Resident")
-    except LookupError:
-        note = f"未生成实有人口 {plan.residents:,} 人：registry 应用的模型尚未就绪（待实现）。"
-        result.notes.append(note)
-        progress(note)
-        return
-    note = "registry 应用已有 Resident 模型，但生成器尚未接入（待实现）。"
-    result.notes.append(note)
-    progress(note)

@@ -36,6 +36,8 @@ class Result:
     cases: int = 0
     events: int = 0
     residents: int = 0
+    dwellings: int = 0
+    organizations: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 

@@ -160,3 +160,42 @@ def test_the_dashboards_rollup_is_built(generated):
     slow = dashboard(cases_for(leader), root=leader.scope)
     assert fast.from_rollup and fast.overall.total == slow.overall.total > 0
     assert fast.overall.closed == slow.overall.closed and fast.overall.rated == slow.overall.rated
+
+
+@pytest.fixture
+def with_residents(db):
+    plan = Plan(subdistricts=2, cases=0, residents=700, years=1, seed=3, grids=2, buildings=2, now=NOW)
+    result = generate(plan, progress=lambda line: None)
+    return plan, result
+
+
+def test_residents_dwellings_and_organisations_are_generated(with_residents):
+    from gongzhi.registry import crypto, selectors
+    from gongzhi.registry.models import Household, Organization, Residence, Resident
+    from gongzhi.registry.validators import clean_credit_code, clean_id_number, id_birth_date, id_gender
+
+    _plan, result = with_residents
+    residents = list(Resident.objects.select_related("dwelling", "area", "household"))
+    assert len(residents) == result.residents == 700
+    assert Residence.objects.filter(moved_out_on=None).count() == 700  # one open stay each
+    by_sub = {sub: 0 for sub in result.subdistricts}
+    for resident in residents:
+        by_sub[resident.subdistrict_id] += 1
+        assert resident.area.kind == "building" and resident.area.subdistrict_id == resident.subdistrict_id
+        assert resident.dwelling.area_id == resident.area_id
+        id_number = resident.unseal("id_number")
+        assert clean_id_number(id_number) == id_number  # valid checksum
+        assert id_birth_date(id_number) == resident.birth_date and id_gender(id_number) == resident.gender
+        assert resident.id_number_hash == crypto.blind_index(id_number, kind="id")
+        assert resident.id_number_mask and id_number not in resident.id_number_mask
+    assert sorted(by_sub.values()) == [350, 350]
+    assert len({(r.subdistrict_id, r.id_number_hash) for r in residents}) == 700
+    heads = Household.objects.exclude(head=None)
+    assert heads.count() == Household.objects.count() > 0
+    assert all(h.head.household_id == h.pk for h in heads.select_related("head"))
+    organisations = list(Organization.objects.all())
+    assert len(organisations) == result.organizations >= 2
+    assert all(clean_credit_code(o.credit_code) == o.credit_code for o in organisations)
+    # The registry's own scoped reads see them, as staff of the subdistrict.
+    staff = User.objects.filter(groups__name="leader", scope_id=result.subdistricts[0]).first()
+    assert selectors.residents_for(staff).count() == 350

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--subdistricts", type=int, default=2, help="街道数（默认 2）")
         parser.add_argument("--cases", type=int, default=1000, help="工单数（默认 1000）")
-        parser.add_argument("--residents", type=int, default=0, help="实有人口数（registry 就绪后生效）")
+        parser.add_argument("--residents", type=int, default=0, help="实有人口数（另生成房屋、户、单位）")
         parser.add_argument("--years", type=float, default=5.0, help="工单分布的年数（默认 5）")
         parser.add_argument("--seed", type=int, default=1, help="随机种子，同一种子生成同样的数据")
         parser.add_argument("--grids", type=int, default=12, help="每个街道的网格数（默认 12）")
