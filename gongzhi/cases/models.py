@@ -142,17 +142,6 @@ class Case(TimeStamped):
     number = models.CharField(_("编号"), max_length=24, unique=True)
     subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     area = models.ForeignKey(Area, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="cases")
-    # The grid the area lies in (none where the tree has no grid above it): a grid worker's
-    # scope, filtered and indexed like the subdistrict (docs/scale.md, "the grid scope").
-    grid = models.ForeignKey(
-        Area,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
     category = models.ForeignKey(
         Category, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="cases"
     )
@@ -219,8 +208,6 @@ class Case(TimeStamped):
             models.Index(fields=["subdistrict", "status", "next_due"]),
             # The dispatcher's queue over every status, in keyset order (measured in make bench).
             models.Index(fields=["subdistrict", "next_due", "id"]),
-            # The grid worker's queue over every status, likewise.
-            models.Index(fields=["grid", "next_due", "id"]),
             models.Index(fields=["assigned_unit", "status", "next_due"]),
             models.Index(fields=["area", "status"]),
             models.Index(fields=["subdistrict", "-created_at", "-id"]),

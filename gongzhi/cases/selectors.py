@@ -20,15 +20,12 @@ STAFF_VIEW_ROLES = ("auditor", "leader", "dispatcher", "neighbourhood", "gridwor
 
 
 def scope_filter(scope: Area) -> Q:
-    """Cases in an area's subtree. A subdistrict (or district) or grid scope filters on the case's
-    own subdistrict or grid column, which the queue indexes lead with; other scopes match area
-    paths."""
+    """Cases in an area's subtree. A subdistrict (or district) scope filters on the case's own
+    subdistrict column, which the queue indexes lead with; deeper scopes match area paths."""
     if scope.kind == AreaKind.SUBDISTRICT:
         return Q(subdistrict_id=scope.pk)
     if scope.kind == AreaKind.DISTRICT:
         return Q(subdistrict__parent_id=scope.pk)
-    if scope.kind == AreaKind.GRID:
-        return Q(grid_id=scope.pk)  # the same cases: every case carries its grid (intake)
     return Q(area__path__startswith=scope.path)
 
 

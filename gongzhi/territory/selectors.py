@@ -27,11 +27,3 @@ def ancestors(area: Area) -> list[Area]:
     ids = [int(x) for x in area.path.strip("/").split("/") if x]
     by_id = Area.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
-
-
-def grid_id_of(area: Area) -> int | None:
-    """The id of the grid `area` lies in (itself if it is one), or None. Grids do not nest."""
-    if area.kind == AreaKind.GRID:
-        return area.pk
-    ids = [int(i) for i in area.path.strip("/").split("/") if i]
-    return Area.objects.filter(pk__in=ids, kind=AreaKind.GRID).values_list("pk", flat=True).first()

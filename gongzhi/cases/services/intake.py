@@ -31,7 +31,7 @@ from gongzhi.cases.services._base import (
 from gongzhi.core.errors import DomainError
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area, AreaKind
-from gongzhi.territory.selectors import area_at, grid_id_of
+from gongzhi.territory.selectors import area_at
 
 
 def clean_phone(phone: str, *, required: bool) -> str:
@@ -108,7 +108,6 @@ def create_case(
         number=_next_number(area.subdistrict, now),
         subdistrict_id=area.subdistrict_id,
         area=area,
-        grid_id=grid_id_of(area),
         category=category,
         source=source,
         title=title,

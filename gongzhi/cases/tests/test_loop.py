@@ -152,25 +152,3 @@ def test_every_row_of_a_case_carries_its_subdistrict(world):
     ]
     assert len(rows) >= 5
     assert {row.subdistrict_id for row in rows} == {a.subdistrict.pk}
-
-
-def test_a_case_carries_its_grid_and_the_grid_scope_uses_it(world):
-    """A grid worker's scope filters on the case's grid column: the same cases as the grid's
-    subtree of areas, which the permission module checks."""
-    from django.db.models import Q
-
-    from gongzhi.accounts import permissions
-    from gongzhi.cases import selectors
-    from gongzhi.cases.models import Case
-
-    a = world.a
-    inside = report(world)  # the estate, in the first grid
-    outside = report(world, area=a.other_neighbourhood)  # the second grid
-    assert inside.grid_id == a.grid.pk and outside.grid_id != a.grid.pk
-    gridworker = a.users["gridworker"]
-    mine = set(selectors.cases_for(gridworker).values_list("pk", flat=True))
-    by_path = set(Case.objects.filter(Q(area__path__startswith=a.grid.path)).values_list("pk", flat=True))
-    assert mine == by_path and inside.pk in mine and outside.pk not in mine
-    assert permissions.has(gridworker, "case.view", inside) and not permissions.has(
-        gridworker, "case.view", outside
-    )

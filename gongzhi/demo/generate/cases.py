@@ -334,7 +334,6 @@ def generate_cases(
                 "number": f"{day:%y%m%d}{code[-3:]}{counters[key]:04d}",
                 "subdistrict_id": territory.subdistrict_ids[s],
                 "area_id": leaf.area_id,
-                "grid_id": territory.grids[leaf.grid_index][0],
                 "category_id": category_id,
                 "source": source,
                 "title": title,

@@ -177,7 +177,6 @@ def _case_select() -> tuple[str, str]:
         "number": "overlay(c.number placing %(tag)s from 7 for 3)",
         "subdistrict_id": "%(target)s",
         "area_id": "a.new",
-        "grid_id": "g.new",
         "lat": "round((c.lat + %(dy)s)::numeric, 7)::float8",
         "lng": "round((c.lng + %(dx)s)::numeric, 7)::float8",
         "reported_by_id": "ru.new",
@@ -276,7 +275,6 @@ def fan_out(plan: Plan, territory: Territory, result: Result, progress: Progress
                 cursor.execute(
                     f"INSERT INTO {case_table} ({columns}) SELECT {select} FROM fan_pick p "  # noqa: S608
                     f"JOIN {case_table} c ON c.id = p.id JOIN fan_area a ON a.old = c.area_id "
-                    "LEFT JOIN fan_area g ON g.old = c.grid_id "
                     "LEFT JOIN fan_unit un ON un.old = c.assigned_unit_id "
                     "LEFT JOIN fan_user ru ON ru.old = c.reported_by_id",
                     params,

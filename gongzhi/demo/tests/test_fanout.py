@@ -165,12 +165,3 @@ def test_copies_carry_their_subdistrict_and_the_rollup_counts_them(fanned):
     assert mismatched == 0
     assert len(set(CaseEvent.objects.values_list("subdistrict_id", flat=True))) == 6
     assert rollup.check() == []
-
-
-def test_copies_carry_their_grid(fanned):
-    from gongzhi.territory.selectors import grid_id_of
-
-    areas = {a.pk: a for a in Area.objects.all()}
-    pairs = set(Case.objects.values_list("area_id", "grid_id"))
-    assert len(pairs) > 50
-    assert all(grid is not None and grid == grid_id_of(areas[area]) for area, grid in pairs)

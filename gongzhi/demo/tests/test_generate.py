@@ -199,11 +199,3 @@ def test_residents_dwellings_and_organisations_are_generated(with_residents):
     # The registry's own scoped reads see them, as staff of the subdistrict.
     staff = User.objects.filter(groups__name="leader", scope_id=result.subdistricts[0]).first()
     assert selectors.residents_for(staff).count() == 350
-
-
-def test_every_case_carries_its_grid(generated):
-    from gongzhi.territory.selectors import grid_id_of
-
-    areas = {a.pk: a for a in Area.objects.all()}
-    pairs = set(Case.objects.values_list("area_id", "grid_id"))
-    assert all(grid is not None and grid == grid_id_of(areas[area]) for area, grid in pairs)
