@@ -28,7 +28,7 @@ from django.utils import timezone
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases import rollup, selectors
 from gongzhi.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case, CaseMonthly, Rating
-from gongzhi.territory.models import Area, AreaKind
+from gongzhi.territory.models import Area
 
 DEFINITIONS = {
     "response_rate": "响应率 = 在响应时限内首次响应（受理、派遣或不予受理）的工单数 ÷ 应响应的工单数（已响应或响应时限已过）",
@@ -197,18 +197,6 @@ def _tally(row: dict) -> Tally:
     )
 
 
-def _rollup_scope(root: Area) -> Q:
-    if root.kind == AreaKind.SUBDISTRICT:
-        return Q(subdistrict_id=root.pk)
-    if root.kind == AreaKind.DISTRICT:
-        # The subdistricts' ids, so that the (subdistrict, month) index answers without a join.
-        subdistricts = Area.objects.filter(parent=root, kind=AreaKind.SUBDISTRICT).values_list(
-            "pk", flat=True
-        )
-        return Q(subdistrict_id__in=list(subdistricts))
-    return Q(area__path__startswith=root.path)
-
-
 def dashboard_for(
     user: User, *, root: Area, since: dt.date | None = None, until: dt.date | None = None
 ) -> Dashboard:
@@ -258,7 +246,7 @@ def dashboard(
         # The open cases are few: pick them by the (subdistrict, status, …) index first; grouping
         # the scope directly tempts SQLite into scanning all of it by the area index (35× slower).
         board.add_counts(Case.objects.filter(pk__in=qs.filter(live).values("pk")), now)
-        buckets = CaseMonthly.objects.filter(_rollup_scope(root))
+        buckets = CaseMonthly.objects.filter(selectors.scope_filter(root))
         if first is not None:
             buckets = buckets.filter(month__gte=first)
         if end is not None:

@@ -20,12 +20,17 @@ STAFF_VIEW_ROLES = ("auditor", "leader", "dispatcher", "neighbourhood", "gridwor
 
 
 def scope_filter(scope: Area) -> Q:
-    """Cases in an area's subtree. A subdistrict (or district) scope filters on the case's own
-    subdistrict column, which the queue indexes lead with; deeper scopes match area paths."""
+    """Rows (cases, or anything with `subdistrict` and `area` columns, like the dashboards'
+    rollup) in an area's subtree. A subdistrict (or district) scope filters on the row's own
+    subdistrict column, which the indexes lead with; deeper scopes match area paths."""
     if scope.kind == AreaKind.SUBDISTRICT:
         return Q(subdistrict_id=scope.pk)
     if scope.kind == AreaKind.DISTRICT:
-        return Q(subdistrict__parent_id=scope.pk)
+        # The district's subdistricts as a subquery, so that the indexes leading with
+        # subdistrict_id answer without a join (any model with a subdistrict column).
+        return Q(
+            subdistrict_id__in=Area.objects.filter(parent_id=scope.pk, kind=AreaKind.SUBDISTRICT).values("pk")
+        )
     return Q(area__path__startswith=scope.path)
 
 
