@@ -63,12 +63,14 @@ ORGS = [
 ]
 
 
-def _name(rng: random.Random) -> str:
+def person_name(rng: random.Random) -> str:
+    """An invented Chinese name (also used by `gongzhi generate`)."""
     given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
     return rng.choice(SURNAMES) + given
 
 
-def _phone(rng: random.Random) -> str:
+def phone_number(rng: random.Random) -> str:
+    """An invented mobile number (also used by `gongzhi generate`)."""
     return (
         rng.choice(["138", "139", "137", "136", "135", "158", "159", "186", "189", "177"])
         + f"{rng.randrange(10**8):08d}"
@@ -139,7 +141,7 @@ def seed(
             floor, unit = 1 + (dwellings // len(places)) // 4, 1 + (dwellings // len(places)) % 4
             road = rng.choice(ROADS)
             use = rng.choices(list(DwellingUse.values), weights=[60, 22, 3, 8, 3, 4])[0]
-            owner = _name(rng)
+            owner = person_name(rng)
             dwelling = services.create_dwelling(
                 actor=None,
                 area=place,
@@ -149,7 +151,7 @@ def seed(
                     "use": use,
                     "floor_area": rng.choice([38, 45, 52, 61, 68, 75, 88, 96, 120]),
                     "owner_name": owner,
-                    "owner_phone": _phone(rng),
+                    "owner_phone": phone_number(rng),
                 },
             )
             dwellings += 1
@@ -179,7 +181,7 @@ def seed(
                     surname
                     if relation in (Relation.HEAD, Relation.CHILD) and rng.random() < 0.8
                     else rng.choice(SURNAMES)
-                ) + _name(rng)[1:]
+                ) + person_name(rng)[1:]
                 try:
                     resident = services.register_resident(
                         actor=None,
@@ -188,7 +190,7 @@ def seed(
                             "name": name,
                             "id_type": id_type,
                             "id_number": id_number,
-                            "phone": _phone(rng) if born.year < 2010 else "",
+                            "phone": phone_number(rng) if born.year < 2010 else "",
                             "registration_type": registration,
                             "living_status": rng.choices(list(LivingStatus.values), weights=[82, 14, 4])[0],
                             "relation": relation,
@@ -262,8 +264,8 @@ def _organizations(rng: random.Random, subdistrict: Area) -> None:
             data={
                 "name": f"{nb.name}业主委员会",
                 "kind": OrganizationKind.OWNERS_COMMITTEE,
-                "contact_name": _name(rng),
-                "contact_phone": _phone(rng),
+                "contact_name": person_name(rng),
+                "contact_phone": phone_number(rng),
             },
         )
     for kind, names in ORGS:
@@ -282,8 +284,8 @@ def _organizations(rng: random.Random, subdistrict: Area) -> None:
                     "address": f"{rng.choice(ROADS)}{rng.randrange(1, 1500)}号",
                     "lat": nb.centre_lat,
                     "lng": nb.centre_lng,
-                    "contact_name": _name(rng),
-                    "contact_phone": _phone(rng),
+                    "contact_name": person_name(rng),
+                    "contact_phone": phone_number(rng),
                     "employees": rng.choice([2, 3, 5, 8, 12, 20, 45, 120]),
                 },
             )
@@ -304,7 +306,7 @@ def resident_rows(n: int, *, area_codes: list[str], rng: random.Random | None = 
             {
                 "楼栋编码": area_codes[i % len(area_codes)],
                 "房号": f"{1 + (i // len(area_codes)) // 3}室",
-                "姓名": _name(rng),
+                "姓名": person_name(rng),
                 "证件号码": make_id_number(region, born, i % 1000),
                 "联系电话": f"139{i:08d}",
                 "与户主关系": "户主" if (i // len(area_codes)) % 3 == 0 else "子女",

@@ -25,7 +25,7 @@ from django.db import transaction
 
 from gongzhi.demo.generate.plan import Plan, Progress, Result
 from gongzhi.demo.generate.territory import Territory
-from gongzhi.registry.demo import GIVEN, ORGS, REGIONS, ROADS, SURNAMES
+from gongzhi.registry.demo import ORGS, REGIONS, ROADS, person_name, phone_number
 from gongzhi.registry.models import (
     Dwelling,
     DwellingUse,
@@ -54,12 +54,8 @@ def _id_number(i: int, rng: random.Random) -> tuple[str, dt.date]:
 
 
 def _name(rng: random.Random, surname: str | None = None) -> str:
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
-    return (surname or rng.choice(SURNAMES)) + given
-
-
-def _phone(rng: random.Random) -> str:
-    return rng.choice(["138", "139", "137", "158", "186", "189"]) + f"{rng.randrange(10**8):08d}"
+    name = person_name(rng)
+    return surname + name[1:] if surname else name
 
 
 def generate_registry(plan: Plan, territory: Territory, result: Result, progress: Progress) -> None:
@@ -94,7 +90,7 @@ def generate_registry(plan: Plan, territory: Territory, result: Result, progress
                         floor_area=rng.choice([38, 45, 52, 61, 68, 75, 88, 96, 120]),
                         owner_name=owner,
                     )
-                    dwelling.seal("owner_phone", _phone(rng))
+                    dwelling.seal("owner_phone", phone_number(rng))
                     dwellings.append(dwelling)
                     if use in (DwellingUse.VACANT, DwellingUse.BUSINESS):
                         continue
@@ -132,7 +128,7 @@ def generate_registry(plan: Plan, territory: Territory, result: Result, progress
                     )
                     resident.seal("id_number", id_number)
                     if born.year < 2010:
-                        resident.seal("phone", _phone(rng))
+                        resident.seal("phone", phone_number(rng))
                     residents.append(resident)
                 Resident.objects.bulk_create(residents, batch_size=BATCH)
                 heads = []
@@ -187,7 +183,7 @@ def _organizations(rng: random.Random, subdistrict_id: int, leaves: list, count:
             contact_name=_name(rng),
             employees=rng.randrange(2, 80),
         )
-        organization.seal("contact_phone", _phone(rng))
+        organization.seal("contact_phone", phone_number(rng))
         rows.append(organization)
     Organization.objects.bulk_create(rows, batch_size=BATCH)
     return len(rows)
