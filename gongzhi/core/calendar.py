@@ -18,7 +18,9 @@ from django.utils import timezone
 
 _CACHE_SECONDS = 300
 _lock = threading.Lock()
-_cache: dict = {"loaded": 0.0, "days": {}, "years": set()}
+# "loaded" is None until the schedule is read: monotonic() counts from boot, so a sentinel of 0.0
+# would look fresh for the first five minutes after a machine starts.
+_cache: dict = {"loaded": None, "days": {}, "years": set()}
 
 
 def _workday_bounds() -> tuple[dt.time, dt.time]:
@@ -35,14 +37,15 @@ def hours_per_day() -> float:
 def invalidate() -> None:
     """Forget the cached schedule (called when an administrator edits it)."""
     with _lock:
-        _cache["loaded"] = 0.0
+        _cache["loaded"] = None
 
 
 def _schedule() -> tuple[dict[dt.date, bool], set[int]]:
     from gongzhi.core.models import CalendarDay, CalendarYear
 
     with _lock:
-        if time.monotonic() - _cache["loaded"] > _CACHE_SECONDS:
+        loaded = _cache["loaded"]
+        if loaded is None or time.monotonic() - loaded > _CACHE_SECONDS:
             _cache["days"] = dict(CalendarDay.objects.values_list("date", "is_workday"))
             _cache["years"] = set(CalendarYear.objects.values_list("year", flat=True))
             _cache["loaded"] = time.monotonic()

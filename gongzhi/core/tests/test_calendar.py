@@ -92,3 +92,12 @@ def test_staff_see_missing_year_warning(world, client):
     missing = [y for y in (today.year, today.year + 1) if not CalendarYear.objects.filter(year=y).exists()]
     body = client.get("/cases/").content.decode()
     assert ("节假日安排尚未导入" in body) == bool(missing)
+
+
+@pytest.mark.parametrize("uptime", [0.0, 12.5, 299.0])
+def test_holidays_count_on_a_machine_booted_moments_ago(monkeypatch, uptime):
+    # time.monotonic() counts from boot: a fresh server (or CI machine) reads small values.
+    monkeypatch.setattr(calendar.time, "monotonic", lambda: uptime)
+    calendar.invalidate()
+    assert not calendar.is_workday(dt.date(2026, 10, 1))
+    assert calendar.add_working_hours(at(2026, 9, 30, 16, 0), 4) == at(2026, 10, 8, 12, 0)

@@ -302,10 +302,25 @@ def test_phone_numbers_in_a_description_are_masked(world, client, key_a):
     assert "310101199001011234" not in row["description"]
 
 
-def test_expected_datetime_follows_the_case_deadline(world, client, filed):
-    row = client.get(f"{BASE}/requests/{filed.number}.json").json()[0]
+@pytest.mark.parametrize(
+    "moment",
+    [
+        # Inside working hours the deadline keeps the intake's seconds and microseconds (the
+        # output is to the second); outside them it starts at the next working morning.
+        dt.datetime(2026, 11, 25, 10, 17, 42, 654321, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        dt.datetime(2026, 11, 25, 21, 5, 3, 120000, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    ],
+    ids=["working-hours", "evening"],
+)
+def test_expected_datetime_follows_the_case_deadline(world, client, key_a, moment):
+    import time_machine
+
+    with time_machine.travel(moment, tick=False):
+        filed = Case.objects.get(number=post(client, key_a).json()[0]["service_request_id"])
+        row = client.get(f"{BASE}/requests/{filed.number}.json").json()[0]
     due = dt.datetime.fromisoformat(row["expected_datetime"])
-    assert due == filed.response_due
+    assert due == filed.response_due.replace(microsecond=0)
+    assert due > moment
 
 
 def test_closed_case_reads_closed_with_the_reply_as_notes(world, client, filed):
