@@ -6,3 +6,18 @@ class AccountsConfig(AppConfig):
     name = "gongzhi.accounts"
     label = "accounts"
     verbose_name = _("人员与权限")
+
+    def ready(self) -> None:
+        from gongzhi.accounts import rules
+        from gongzhi.core.rules import register
+
+        register(rules.RULES)
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
+
+        register_menu(
+            MenuItem("core:calendar", _("工作日历"), "calendar.manage", order=10, section="user"),
+            MenuItem("open311:keys", _("接口密钥"), "apikey.manage", order=20, section="user"),
+        )

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Query, Router, Schema, UploadedFile
 from pydantic import Field
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import Unit
+from gongzhi.cases import rules as case_rules
 from gongzhi.cases import selectors, services
 from gongzhi.cases.models import Case, Category
 from gongzhi.cases.schemas import (
@@ -37,6 +37,7 @@ from gongzhi.cases.schemas import (
     UnitOut,
     VerifyIn,
 )
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.open311.idempotency import run_once
 from gongzhi.territory.models import Area
@@ -74,7 +75,7 @@ def detail_of(user, case: Case) -> dict:
         reply_text=case.reply_text,
         rating=case.rating,
         master=case.master.number if case.master_id else None,
-        allowed_actions=[a for a in permissions.CASE_ACTIONS if permissions.has(user, f"case.{a}", case)],
+        allowed_actions=[a for a in case_rules.CASE_ACTIONS if permissions.has(user, f"case.{a}", case)],
         timeline=[EventOut.from_event(e) for e in selectors.timeline(case)],
     )
     return data

@@ -6,3 +6,20 @@ class CasesConfig(AppConfig):
     name = "gongzhi.cases"
     label = "cases"
     verbose_name = _("工单")
+
+    def ready(self) -> None:
+        from gongzhi.cases import rules
+        from gongzhi.core.rules import register
+
+        register(rules.RULES)
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
+
+        register_menu(
+            MenuItem("cases:queue", _("工作台"), "case.list", order=10),
+            MenuItem("cases:new", _("登记"), "case.create", order=20),
+            MenuItem("cases:dashboard", _("统计"), "dashboard.view", order=60),
+            MenuItem("cases:outbox", _("短信"), "outbox.view", order=80),
+        )

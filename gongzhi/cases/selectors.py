@@ -13,25 +13,13 @@ from django.utils.dateparse import parse_datetime
 
 from gongzhi.accounts.models import User
 from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category, OutboundMessage
+from gongzhi.cases.rules import CASE_VIEWERS, HANDLERS
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.territory.models import Area, AreaKind
+from gongzhi.territory.models import Area
+from gongzhi.territory.scope import scope_filter
 
-STAFF_VIEW_ROLES = ("auditor", "leader", "dispatcher", "neighbourhood", "gridworker")
-
-
-def scope_filter(scope: Area) -> Q:
-    """Rows (cases, or anything with `subdistrict` and `area` columns, like the dashboards'
-    rollup) in an area's subtree. A subdistrict (or district) scope filters on the row's own
-    subdistrict column, which the indexes lead with; deeper scopes match area paths."""
-    if scope.kind == AreaKind.SUBDISTRICT:
-        return Q(subdistrict_id=scope.pk)
-    if scope.kind == AreaKind.DISTRICT:
-        # The district's subdistricts as a subquery, so that the indexes leading with
-        # subdistrict_id answer without a join (any model with a subdistrict column).
-        return Q(
-            subdistrict_id__in=Area.objects.filter(parent_id=scope.pk, kind=AreaKind.SUBDISTRICT).values("pk")
-        )
-    return Q(area__path__startswith=scope.path)
+# The one scope filter lives in territory; re-exported for the dashboards and the rollup.
+__all__ = ["scope_filter"]
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -39,9 +27,9 @@ def cases_for(user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active or user.scope_id is None:
         return Case.objects.none()
     in_scope = scope_filter(user.scope)
-    if user.has_role(*STAFF_VIEW_ROLES):
+    if CASE_VIEWERS.held_by(user):
         return Case.objects.filter(in_scope)
-    if user.has_role("handler") and user.unit_id:
+    if HANDLERS.held_by(user) and user.unit_id:
         return (
             Case.objects.filter(in_scope)
             .filter(Q(assigned_unit_id=user.unit_id) | Q(co_units=user.unit_id))
@@ -53,7 +41,7 @@ def cases_for(user: User) -> QuerySet[Case]:
 def sees_whole_scope(user: User) -> bool:
     """Whether `cases_for(user)` is every case of the user's area (not only a unit's), so that
     counts may come from the area-keyed rollup."""
-    return bool(user.is_authenticated and user.scope_id and user.has_role(*STAFF_VIEW_ROLES))
+    return bool(user.is_authenticated and user.scope_id and CASE_VIEWERS.held_by(user))
 
 
 def case_for(user: User, number: str) -> Case:

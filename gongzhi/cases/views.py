@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.accounts import permissions
 from gongzhi.cases import forms, metrics, selectors, services, transitions
 from gongzhi.cases.models import Action, Attachment, Case
+from gongzhi.core import rules as permissions
 from gongzhi.core.dbrouter import use_replica
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.territory.models import Area, AreaKind
@@ -209,7 +209,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "now": timezone.now(),
         "soon": timezone.now() + timezone.timedelta(hours=24),
-        "can_create": user.has_role("leader", "dispatcher", "neighbourhood", "gridworker"),
+        "can_create": permissions.has(user, "case.create", user.scope),
         "filtering": any(k not in ("view", "after") and v for k, v in request.GET.items()),
         "views": [("mine", _("我的")), ("unit", _("本单位")), ("tier", _("本层级")), ("all", _("全部"))],
     }
@@ -288,7 +288,7 @@ def attachment(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.has_role("leader", "dispatcher", "neighbourhood", "gridworker") or not user.scope_id:
+    if not user.scope_id or not permissions.has(user, "case.create", user.scope):
         raise PermissionDenied(_("您的角色不能登记工单。"))
     areas = subtree(user.scope).exclude(kind__in=[AreaKind.DISTRICT]).order_by("path")
     form = forms.StaffIntakeForm(request.POST or None, request.FILES or None, areas=areas)

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
+from gongzhi.core import menu
+from gongzhi.core import rules as permissions
 
 
 def platform(request: HttpRequest) -> dict:
@@ -16,11 +17,10 @@ def platform(request: HttpRequest) -> dict:
         from gongzhi.core import calendar
 
         context["unread_notices"] = user.notices.filter(read_at=None).count()
-        context["perms_dashboard"] = permissions.has(user, "dashboard.view")
-        context["perms_outbox"] = permissions.has(user, "outbox.view")
-        context["user_is_admin"] = user.has_role("admin")
+        context["menu"] = menu.items_for(user)
+        context["user_menu"] = menu.items_for(user, "user")
         missing = calendar.missing_years()
-        if missing and (user.has_role("admin") or user.has_role("dispatcher")):
+        if missing and permissions.has(user, "calendar.warning"):
             context["calendar_warning"] = _(
                 "%(years)s 年的法定节假日安排尚未导入，这些年份的时限暂按周一至周五计算。请管理员在“工作日历”中导入。"
             ) % {"years": "、".join(str(y) for y in missing)}

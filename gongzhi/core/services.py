@@ -9,8 +9,8 @@ import io
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.core import calendar
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.core.models import CalendarDay, CalendarYear
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from gongzhi.accounts import permissions
 from gongzhi.core import calendar, services
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.core.models import CalendarDay, CalendarYear
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.accounts import permissions
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.open311 import services
 from gongzhi.open311.models import ApiKey, ApiToken

@@ -13,10 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import Role, User
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Case, Category, Source
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.open311.models import (
     ApiKey,

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import AccessLog, User
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.registry import selectors
 from gongzhi.registry.importing import COLUMNS, KIND_LABELS

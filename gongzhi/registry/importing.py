@@ -24,8 +24,8 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import User
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.registry import cleaning, crypto
 from gongzhi.registry.models import (

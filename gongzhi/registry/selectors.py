@@ -1,5 +1,5 @@
 """Every scoped read of the registry. A user sees the rows whose area lies in its scope subtree,
-and only if one of its roles may see that kind of row (mirroring accounts.permissions as queries).
+and only if one of its roles may see that kind of row (the role sets of registry/rules.py, as queries).
 Views, exports and the visits app call these; none builds its own query."""
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ from gongzhi.registry.models import (
     Tag,
     TagGroup,
 )
+from gongzhi.registry.rules import REGISTRY_VIEWERS, TAG_READERS
 from gongzhi.territory.models import Area
+from gongzhi.territory.scope import scoped
 
-VIEW_ROLES = ("auditor", "leader", "dispatcher", "neighbourhood", "gridworker")
-TAG_ROLES = ("auditor", "leader", "neighbourhood", "gridworker")
+VIEW_ROLES = REGISTRY_VIEWERS.codes
+TAG_ROLES = TAG_READERS.codes
 
 
-def _scoped(qs: QuerySet, user: User, roles: tuple[str, ...], path_field: str = "area__path") -> QuerySet:
-    if not user.is_authenticated or not user.is_active or user.scope_id is None or not user.has_role(*roles):
-        return qs.none()
-    return qs.filter(**{f"{path_field}__startswith": user.scope.path})
+def _scoped(qs: QuerySet, user: User, roles: tuple[str, ...], area_field: str = "area") -> QuerySet:
+    return scoped(qs, user, roles=roles, area_field=area_field)
 
 
 def residents_for(user: User) -> QuerySet[Resident]:
@@ -54,7 +54,7 @@ def organizations_for(user: User) -> QuerySet[Organization]:
 
 
 def resident_tags_for(user: User) -> QuerySet[ResidentTag]:
-    return _scoped(ResidentTag.objects.all(), user, TAG_ROLES, "resident__area__path")
+    return _scoped(ResidentTag.objects.all(), user, TAG_ROLES, "resident__area")
 
 
 def tags_for(user: User) -> QuerySet[Tag]:

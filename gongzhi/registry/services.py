@@ -13,8 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import AccessLog, User
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.registry import cleaning, crypto
 from gongzhi.registry.models import (

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.accounts import permissions
 from gongzhi.cases.selectors import cases_for
+from gongzhi.core import rules as permissions
 from gongzhi.core.dbrouter import replica_reads
 from gongzhi.core.errors import DomainError, NotAllowed, NotFound
 from gongzhi.registry import exporting, import_jobs, importing, selectors, services
@@ -41,7 +41,7 @@ _CONTENT_TYPES = {
 
 
 def _can_view(user) -> None:
-    if not user.has_role(*selectors.VIEW_ROLES) or user.scope_id is None:
+    if user.scope_id is None or not permissions.has(user, "resident.view", user.scope):
         raise NotAllowed()
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from gongzhi.accounts import permissions
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import NotFound
 from gongzhi.core.schemas import ErrorOut
 from gongzhi.territory import outlines

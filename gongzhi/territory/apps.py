@@ -6,3 +6,15 @@ class TerritoryConfig(AppConfig):
     name = "gongzhi.territory"
     label = "territory"
     verbose_name = _("辖区")
+
+    def ready(self) -> None:
+        from gongzhi.core.rules import register
+        from gongzhi.territory import rules
+
+        register(rules.RULES)
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
+
+        register_menu(MenuItem("territory:map", _("地图"), "map.view", order=30))

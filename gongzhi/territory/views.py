@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases.models import FAR_FUTURE, Source, Status
+from gongzhi.core import rules as permissions
 from gongzhi.territory import outlines
 from gongzhi.territory.models import Area
 from gongzhi.territory.selectors import subtree

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from gongzhi.accounts import permissions
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import NotAllowed
 from gongzhi.core.schemas import ErrorOut
 from gongzhi.territory.models import Area

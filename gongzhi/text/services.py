@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 from sklearn.metrics import accuracy_score, f1_score
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases.models import Case, Category, Status
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.text import classify
@@ -313,6 +313,7 @@ def escalate_hot_issue(*, cases: list[Case], actor: User, now: dt.datetime | Non
     The committee then records its coordination on that case (cases.services.record_coordination)."""
     from gongzhi.cases import services as case_services
 
+    permissions.require(actor, "text.hot_escalate")
     handling = sorted(
         (c for c in cases if c.status == Status.ASSIGNED and c.tier is not None),
         key=lambda c: (c.created_at, c.pk),

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gongzhi.accounts import permissions
 from gongzhi.cases import transitions
 from gongzhi.cases.models import Action
 from gongzhi.cases.selectors import cases_for
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.territory.models import Area
 from gongzhi.territory.selectors import area_at
@@ -167,7 +167,7 @@ def hot_page(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = 90
     issues = selectors.hot_issues_for(request.user, days=days)
-    can_escalate = request.user.has_role("leader", "dispatcher")
+    can_escalate = permissions.has(request.user, "text.hot_escalate")
     return render(
         request, "text/hot.html", {"issues": issues[:30], "days": days, "can_escalate": can_escalate}
     )

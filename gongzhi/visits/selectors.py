@@ -11,19 +11,19 @@ from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFound
 from gongzhi.registry import selectors as registry
 from gongzhi.territory.models import Area, AreaKind
+from gongzhi.territory.scope import overlapping, scoped
 from gongzhi.visits.models import Campaign, Target, Visit
+from gongzhi.visits.rules import VISIT_READERS
 
-VIEW_ROLES = ("auditor", "leader", "neighbourhood", "gridworker")
+VIEW_ROLES = VISIT_READERS.codes
 
 
 def _allowed(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.scope_id and user.has_role(*VIEW_ROLES))
+    return bool(user.is_authenticated and user.is_active and user.scope_id and VISIT_READERS.held_by(user))
 
 
 def visits_for(user: User) -> QuerySet[Visit]:
-    if not _allowed(user):
-        return Visit.objects.none()
-    return Visit.objects.filter(area__path__startswith=user.scope.path)
+    return scoped(Visit.objects.all(), user, roles=VIEW_ROLES)
 
 
 def visit_for(user: User, pk: int) -> Visit:
@@ -42,11 +42,7 @@ def campaigns_for(user: User) -> QuerySet[Campaign]:
     """Campaigns whose area overlaps the user's scope (inside it, or containing it)."""
     if not _allowed(user):
         return Campaign.objects.none()
-    scope = user.scope
-    ancestor_ids = [int(x) for x in scope.path.strip("/").split("/") if x]
-    return Campaign.objects.filter(area__path__startswith=scope.path) | Campaign.objects.filter(
-        area_id__in=ancestor_ids
-    )
+    return overlapping(Campaign.objects.all(), user)
 
 
 def campaign_for(user: User, pk: int) -> Campaign:

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import User
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Category, Source
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.registry import services as registry
 from gongzhi.registry.models import ChangeSource, Household, Organization, Resident

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.cases.models import Category
 from gongzhi.cases.selectors import cases_for, category_tree
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry import selectors as registry
 from gongzhi.registry.models import DwellingUse, LivingStatus, RegistrationType, Relation, Resident
@@ -27,7 +27,7 @@ MAX_CASES = 10
 
 
 def _require_viewer(user) -> None:
-    if not user.has_role(*selectors.VIEW_ROLES) or user.scope_id is None:
+    if user.scope_id is None or not permissions.has(user, "visit.view", user.scope):
         raise NotAllowed()
 
 
@@ -48,7 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "campaigns": selectors.campaigns_for(user).filter(ends_on__gte=today - dt.timedelta(days=90))[
                 :20
             ],
-            "can_create": user.has_role("leader", "neighbourhood", "gridworker"),
+            "can_create": permissions.has(user, "visit.create", user.scope),
             "can_manage": permissions.has(user, "campaign.manage", user.scope),
             "today": today,
         },

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import Notice, User
 from gongzhi.cases import deadlines, notify, transitions
 from gongzhi.cases.models import (
@@ -30,6 +29,7 @@ from gongzhi.cases.services._base import (
     _require_text,
 )
 from gongzhi.cases.services.intake import clean_phone
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import Conflict, DomainError
 
 

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import Notice, Unit, User
 from gongzhi.cases import deadlines, notify
 from gongzhi.cases.models import (
@@ -27,6 +26,7 @@ from gongzhi.cases.services._base import (
     _lock,
     _require_text,
 )
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 
 

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import permissions
 from gongzhi.accounts.models import User
 from gongzhi.cases import deadlines, notify, signals
 from gongzhi.cases.models import (
@@ -28,6 +27,7 @@ from gongzhi.cases.services._base import (
     _require_text,
     logger,
 )
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area, AreaKind

@@ -5,10 +5,10 @@ import datetime as dt
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gongzhi.accounts import permissions
 from gongzhi.cases import rollup, selectors, services
 from gongzhi.cases.models import Case, CaseEvent, Rating, Status
 from gongzhi.cases.tests.helpers import public_report
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 
 ROLES = ["leader", "dispatcher", "handler", "neighbourhood", "gridworker", "station", "auditor"]

@@ -3,10 +3,11 @@ what is refused, and nothing leaks into lists or counts."""
 
 import pytest
 
-from gongzhi.accounts import permissions
 from gongzhi.cases import metrics, selectors
+from gongzhi.cases import rules as case_rules
 from gongzhi.cases.tests.helpers import assigned_case
 from gongzhi.cases.views import ACTIONS
+from gongzhi.core import rules as permissions
 
 ROLES = ["auditor", "leader", "dispatcher", "handler", "neighbourhood", "gridworker", "station"]
 
@@ -33,7 +34,7 @@ EXPECTED = {
 
 
 def test_matrix_covers_every_case_permission():
-    assert set(EXPECTED) == {"case.view"} | {f"case.{a}" for a in permissions.CASE_ACTIONS}
+    assert set(EXPECTED) == {"case.view"} | {f"case.{a}" for a in case_rules.CASE_ACTIONS}
 
 
 @pytest.mark.parametrize("permission", sorted(EXPECTED))
