@@ -13,7 +13,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def world(db):
-    from gongzhi.core.testing import build_world
+    from gongzhi.testing import build_world
 
     return build_world()
 

@@ -26,9 +26,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, django_auth
 
+from gongzhi.accounts import tokens as api_services
 from gongzhi.cases.api import router as cases_router
 from gongzhi.core.errors import DomainError
-from gongzhi.open311 import services as api_services
 from gongzhi.territory.api import router as areas_router
 from gongzhi.text.api import router as text_router
 

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.accounts.secret_keys import SecretQuerySet
 from gongzhi.core.models import TimeStamped
 from gongzhi.territory.models import Area
 
@@ -109,7 +111,8 @@ class Notice(models.Model):
         INFO = "info", _("通知")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The case loop's kinds above, or any app's "app.kind" registered with accounts.notices.
+    kind = models.CharField(max_length=60)
     title = models.CharField(max_length=200)
     url = models.CharField(max_length=200, blank=True)
     # A notice about the same thing is not sent twice (the deadline sweep runs repeatedly).
@@ -126,6 +129,11 @@ class Notice(models.Model):
             )
         ]
 
+    def get_kind_display(self) -> str:
+        from gongzhi.accounts.notices import label_for
+
+        return label_for(self.kind)
+
 
 class AccessLog(models.Model):
     """A sensitive read or export: who looked at what, when and why."""
@@ -140,3 +148,72 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class AuditEvent(models.Model):
+    """An administrative change (roles, keys, tokens, calendar, categories, tags, campaigns, any
+    app's configuration), written by the action itself in the same transaction (Zulip's
+    RealmAuditLog). Rows are only ever added."""
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=60, blank=True)
+    object_label = models.CharField(max_length=200, blank=True)
+    subdistrict = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("管理操作记录")
+        verbose_name_plural = _("管理操作记录")
+        indexes = [models.Index(fields=["subdistrict", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
+
+
+class ApiToken(models.Model):
+    """A staff member's token for the REST API at /api/ (Authorization: Bearer …)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=80)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SecretQuerySet.as_manager()
+
+    class Meta:
+        db_table = "open311_apitoken"  # moved from open311, the table kept
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name} ({self.prefix})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a creating API request with an Idempotency-Key, replayed to repeats
+    by the same user so a retried POST never files a second case."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    scope = models.CharField(max_length=100)
+    # SHA-256 of the request body: a key reused for a different request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "open311_idempotencyrecord"  # moved from open311, the table kept
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key")
+        ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Query, Router, Schema, UploadedFile
 from pydantic import Field
 
+from gongzhi.accounts.idempotency import run_once
 from gongzhi.accounts.models import Unit
 from gongzhi.cases import rules as case_rules
 from gongzhi.cases import selectors, services
@@ -39,7 +40,6 @@ from gongzhi.cases.schemas import (
 )
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.open311.idempotency import run_once
 from gongzhi.territory.models import Area
 
 router = Router(tags=["cases"])

@@ -27,6 +27,8 @@ from gongzhi.cases.models import Case, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
+REDACTED_CODE_BODY = "【共治】验证码已发送（内容不保留）。"
+
 # How long a message may stay queued before the sweep sends it (after-commit delivery failed).
 RETRY_AFTER = dt.timedelta(minutes=2)
 
@@ -73,10 +75,21 @@ def backend():
     return import_string(settings.GONGZHI_MESSAGE_BACKEND)()
 
 
-def queue(*, case: Case, kind: str, to: str, body: str, at: dt.datetime) -> OutboundMessage:
-    """Write a message to a reporter in the caller's transaction and see that it is sent."""
+def queue(
+    *, case: Case | None, kind: str, to: str, body: str, at: dt.datetime, subdistrict_id: int | None = None
+) -> OutboundMessage:
+    """Write a message to a reporter in the caller's transaction and see that it is sent.
+    A message of no case (a one-time code) names its subdistrict."""
     channel = backend()
-    message = OutboundMessage(case=case, kind=kind, to=to, body=body, backend=channel.name, created_at=at)
+    message = OutboundMessage(
+        case=case,
+        kind=kind,
+        to=to,
+        body=body,
+        backend=channel.name,
+        created_at=at,
+        subdistrict_id=subdistrict_id if case is None else case.subdistrict_id,
+    )
     if getattr(channel, "local", False):
         channel.send(message)
         message.save()
@@ -95,9 +108,16 @@ def deliver(message_id: int) -> None:
     channel.send(message)
     message.backend = channel.name
     # Only a message still queued is updated, so a concurrent retry cannot overwrite the result.
-    OutboundMessage.objects.filter(pk=message.pk, status="queued").update(
-        status=message.status, error=message.error, sent_at=message.sent_at, backend=channel.name
-    )
+    sent = {
+        "status": message.status,
+        "error": message.error,
+        "sent_at": message.sent_at,
+        "backend": channel.name,
+    }
+    if message.kind == OutboundMessage.Kind.CODE:
+        # Once a code has left for the phone, nobody reading the outbox may learn it.
+        sent["body"] = REDACTED_CODE_BODY
+    OutboundMessage.objects.filter(pk=message.pk, status="queued").update(**sent)
 
 
 def deliver_queued(*, now: dt.datetime | None = None) -> int:

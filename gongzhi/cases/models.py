@@ -321,8 +321,10 @@ class OutboundMessage(OfACase):
         RATE = "rate", _("邀请评价")
         MERGED = "merged", _("合并通知")
         REJECTED = "rejected", _("不予受理通知")
+        CODE = "code", _("验证码")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    # None for a message that belongs to no case (a one-time code for a public page).
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     to = models.CharField(max_length=20)
     body = models.TextField()
@@ -338,6 +340,23 @@ class OutboundMessage(OfACase):
             # The sweep's retry of messages left queued (a handful at any time).
             models.Index(fields=["created_at"], condition=models.Q(status="queued"), name="message_queued"),
         ]
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent to a phone, proving that whoever types it holds that phone (public
+    pages: follow a case, a suggestion, an event registration). Only digests are stored."""
+
+    subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    phone_digest = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=40)
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone_digest", "purpose", "-created_at"], name="phonecode_lookup")]
 
 
 class CaseCounter(models.Model):

@@ -6,12 +6,12 @@ transaction (messaging.queue, a transactional outbox). Nothing here changes a ca
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts.models import Notice, User
+from gongzhi.accounts import notices
+from gongzhi.accounts.models import User
 from gongzhi.cases import messaging
 from gongzhi.cases.models import Case, OutboundMessage
 
@@ -42,18 +42,7 @@ def leaders_for(case: Case) -> list[User]:
 
 
 def notice(users: list[User], *, case: Case, kind: str, title: str, dedupe_key: str = "", at=None) -> int:
-    made = 0
-    at = at or timezone.now()
-    for user in users:
-        try:
-            with transaction.atomic():
-                Notice.objects.create(
-                    user=user, kind=kind, title=title, url=_case_url(case), dedupe_key=dedupe_key
-                )
-                made += 1
-        except IntegrityError:
-            pass  # already told (dedupe_key)
-    return made
+    return notices.notify(users, kind=kind, title=title, url=_case_url(case), dedupe_key=dedupe_key, at=at)
 
 
 REPORTER_TEXTS = {

@@ -1,5 +1,6 @@
 """Open311 and REST API data: client keys, staff tokens, per-category attributes, what an
-Open311 client sent beside the case, and idempotency records.
+Open311 client sent beside the case. Staff API tokens and idempotency records live in accounts
+(they serve the whole REST API); re-exported here for older imports.
 
 Keys and tokens are never stored in clear: a short public prefix finds the row, the SHA-256 of
 the whole secret proves it. Secrets are 32 random bytes, so a plain hash is enough (no
@@ -8,43 +9,14 @@ password stretching needed) and does not depend on SECRET_KEY, which a deploymen
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.accounts.models import ApiToken, IdempotencyRecord
+from gongzhi.accounts.secret_keys import SecretQuerySet, digest, new_secret, split_prefix
 from gongzhi.cases.models import Case, Category
 from gongzhi.territory.models import Area
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_secret(kind: str) -> tuple[str, str]:
-    """A new secret "gz<kind>_<prefix>_<random>" and its prefix."""
-    prefix = secrets.token_hex(4)
-    return f"gz{kind}_{prefix}_{secrets.token_urlsafe(32)}", prefix
-
-
-def split_prefix(secret: str) -> str:
-    parts = (secret or "").split("_", 2)
-    return parts[1] if len(parts) == 3 else ""
-
-
-class SecretQuerySet(models.QuerySet):
-    def matching(self, secret: str):
-        """The live row whose secret this is, or None (constant-time comparison of digests)."""
-        prefix = split_prefix(secret)
-        if not prefix:
-            return None
-        row = self.filter(prefix=prefix, revoked_at=None).first()
-        if row is None or not hmac.compare_digest(row.key_digest, digest(secret)):
-            return None
-        return row
 
 
 class ApiKey(models.Model):
@@ -79,29 +51,6 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
-
-
-class ApiToken(models.Model):
-    """A staff member's token for the REST API at /api/ (Authorization: Bearer …)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("用途"), max_length=80)
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
-    key_digest = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = SecretQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("API 令牌")
-        verbose_name_plural = _("API 令牌")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.name} ({self.prefix})"
 
 
 class Datatype(models.TextChoices):
@@ -165,20 +114,4 @@ class RequestRecord(models.Model):
         verbose_name_plural = _("Open311 来件")
 
 
-class IdempotencyRecord(models.Model):
-    """The first answer to a creating API request with an Idempotency-Key, replayed to repeats
-    by the same user so a retried POST never files a second case."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    scope = models.CharField(max_length=100)
-    # SHA-256 of the request body: a key reused for a different request is refused.
-    fingerprint = models.CharField(max_length=64)
-    status = models.PositiveSmallIntegerField()
-    body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key")
-        ]
+__all__ = ["ApiToken", "IdempotencyRecord", "SecretQuerySet", "digest", "new_secret", "split_prefix"]

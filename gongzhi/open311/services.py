@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Role, User
+from gongzhi.accounts.tokens import SERVICE_ACCOUNT_PREFIX, authenticate_token, issue_token, revoke_token
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Case, Category, Source
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.open311.models import (
     ApiKey,
-    ApiToken,
     Datatype,
     RequestRecord,
     ServiceAttribute,
@@ -29,9 +29,6 @@ from gongzhi.open311.models import (
 )
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.selectors import area_at
-
-SERVICE_ACCOUNT_PREFIX = "open311-"
-
 
 # ---------------------------------------------------------------- keys and tokens
 
@@ -79,39 +76,6 @@ def revoke_key(*, key: ApiKey, actor: User | None) -> ApiKey:
         key.save(update_fields=["revoked_at"])
         User.objects.filter(pk=key.actor_id).update(is_active=False)
     return key
-
-
-@transaction.atomic
-def issue_token(*, user: User, name: str, days: int | None = 365) -> tuple[ApiToken, str]:
-    """A REST API token for a staff member (shown once)."""
-    if user.username.startswith(SERVICE_ACCOUNT_PREFIX) or not user.is_active:
-        raise DomainError(_("不能为外部系统账号或已停用账号发放令牌。"))
-    secret, prefix = new_secret("t")
-    token = ApiToken.objects.create(
-        user=user,
-        name=(name or "api").strip()[:80],
-        prefix=prefix,
-        key_digest=digest(secret),
-        expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
-    )
-    return token, secret
-
-
-def revoke_token(*, token: ApiToken) -> ApiToken:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return token
-
-
-def authenticate_token(secret: str) -> User | None:
-    token = ApiToken.objects.select_related("user").matching(secret)
-    now = timezone.now()
-    if token is None or (token.expires_at and token.expires_at < now) or not token.user.is_active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
 
 
 def take_rate(key: ApiKey, *, now: dt.datetime | None = None) -> bool:
@@ -263,3 +227,6 @@ def submit_request(*, key: ApiKey, submission: Submission, now: dt.datetime | No
         media_url=submission.media_url.strip()[:500],
         attributes=answers,
     )
+
+
+__all__ = ["SERVICE_ACCOUNT_PREFIX", "authenticate_token", "issue_token", "revoke_token"]

@@ -314,6 +314,17 @@ class Organization(Sealed, TimeStamped):
     )
     employees = models.PositiveIntegerField(_("从业人数"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # One identity for one real body: the handling unit of the case loop (a department, a
+    # property manager, a neighbourhood committee) is this organisation, so an owners'
+    # committee's property manager, a co-building partner and a case handler are the same row.
+    unit = models.OneToOneField(
+        "accounts.Unit",
+        verbose_name=_("处置单位账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organization",
+    )
 
     class Meta:
         verbose_name = _("单位")

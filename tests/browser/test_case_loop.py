@@ -6,7 +6,7 @@ resident rates 不满意, which reopens the case. Screenshots of each page go to
 import pytest
 
 from gongzhi.cases.models import Case, Status
-from gongzhi.core.testing import PASSWORD
+from gongzhi.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

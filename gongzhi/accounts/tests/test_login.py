@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.hashers import make_password
 
-from gongzhi.core.testing import PASSWORD
+from gongzhi.testing import PASSWORD
 
 
 def test_passwords_are_hashed_with_argon2(settings):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
-from gongzhi.cases import deadlines, photos, rollup, transitions
+from gongzhi.cases import deadlines, photos, rollup, signals, transitions
 from gongzhi.cases.models import (
     FINISHED_STATUSES,
     Attachment,
@@ -54,7 +54,7 @@ def _event(
         CaseEvent.objects.filter(case=case, created_at__gte=events_since(case)).aggregate(m=Max("seq"))["m"]
         or 0
     )
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         seq=last + 1,
         action=action,
@@ -66,6 +66,10 @@ def _event(
         data=data or {},
         created_at=now,
     )
+    signals.case_changed.send_on_commit(
+        sender=Case, case_id=case.pk, event_id=event.pk, action=action, subdistrict_id=case.subdistrict_id
+    )
+    return event
 
 
 def _apply(

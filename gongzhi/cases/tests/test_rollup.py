@@ -14,7 +14,7 @@ from gongzhi.cases import metrics, rollup, selectors, services
 from gongzhi.cases.models import Case, CaseMonthly, Status
 from gongzhi.cases.tests.helpers import public_report
 from gongzhi.cases.tests.test_invariants import perform
-from gongzhi.core.testing import make_user
+from gongzhi.testing import make_user
 
 CLOSE = ["assign1", "reply", "verify_ok", "close"]
 PATHS = [

@@ -152,7 +152,7 @@ def test_the_rqworker_command_configured_by_the_environment_runs_an_enqueued_swe
     from django_tasks import TaskResultStatus
 
     from gongzhi.cases.sweep import sweep_deadlines
-    from gongzhi.core.testing import build_world
+    from gongzhi.testing import build_world
 
     world = build_world()
     case = _late_case(world)

@@ -5,9 +5,9 @@ import pytest
 import requests
 from georeport import GeoReport
 
-from gongzhi.core.testing import build_world
 from gongzhi.open311 import services
 from gongzhi.open311.models import ServiceAttribute
+from gongzhi.testing import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

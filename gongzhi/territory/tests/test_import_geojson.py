@@ -4,10 +4,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from gongzhi.core.testing import square
 from gongzhi.core.tests.shared_data import shared_data
 from gongzhi.territory import geo
 from gongzhi.territory.models import Area
+from gongzhi.testing import square
 
 GEO = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "geo"
 

@@ -5,8 +5,8 @@ from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from gongzhi.core.testing import build_world
 from gongzhi.open311.tests.helpers import file_staff_case
+from gongzhi.testing import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts.models import User
+from gongzhi.accounts.models import IdempotencyRecord, User
 from gongzhi.core.errors import Conflict, DomainError
-from gongzhi.open311.models import IdempotencyRecord
 
 
 def run_once(
