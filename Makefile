@@ -40,6 +40,7 @@ demo: venv static
 test: venv static
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/gongzhi makemigrations --check --dry-run
 	$(BIN)/pytest
 

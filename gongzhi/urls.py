@@ -15,7 +15,7 @@ urlpatterns = [
     path("core/", include("gongzhi.core.urls")),
     path("api/", api.urls),
     path("open311/", include("gongzhi.open311.urls")),
-    path("map/", include("gongzhi.territory.urls")),
+    path("map/", include("gongzhi.cases.map_urls")),
     path("registry/", include("gongzhi.registry.urls")),
     path("visits/", include("gongzhi.visits.urls")),
     path("text/", include("gongzhi.text.urls")),

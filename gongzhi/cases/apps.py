@@ -11,7 +11,7 @@ class CasesConfig(AppConfig):
         from gongzhi.cases import rules
         from gongzhi.core.rules import register
 
-        register(rules.RULES)
+        register(rules.RULES, listings=rules.LISTINGS)
         from django.utils.translation import gettext_lazy as _
 
         from gongzhi.core.menu import MenuItem
@@ -20,6 +20,7 @@ class CasesConfig(AppConfig):
         register_menu(
             MenuItem("cases:queue", _("工作台"), "case.list", order=10),
             MenuItem("cases:new", _("登记"), "case.create", order=20),
+            MenuItem("map:map", _("地图"), "map.view", order=30),
             MenuItem("cases:dashboard", _("统计"), "dashboard.view", order=60),
             MenuItem("cases:outbox", _("短信"), "outbox.view", order=80),
         )

@@ -30,6 +30,8 @@ WORKERS = role("leader", "dispatcher", "neighbourhood", "gridworker", "handler")
 DISPATCHERS = role("dispatcher")
 LEADERS = role("leader")
 REPORTERS = role("leader", "dispatcher", "neighbourhood", "gridworker")
+# Whose level each tier is (the queue's "本层级" view): 1 居民区, 2 网格, 3 街道.
+TIER_HOLDERS = {1: role("neighbourhood"), 2: role("gridworker"), 3: LEADERS}
 
 CASE_RULES = {
     "case.view": (CASE_VIEWERS & in_scope) | (HANDLERS & in_scope & unit_member),
@@ -69,3 +71,6 @@ RULES = {
 }
 
 CASE_ACTIONS = [name.removeprefix("case.") for name in CASE_RULES if name not in ("case.view", "case.create")]
+
+# What each view rule allows, as the selector that lists it (checked by the scope matrix test).
+LISTINGS = {"case.view": "gongzhi.cases.selectors.cases_for"}

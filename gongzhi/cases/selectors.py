@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from gongzhi.accounts.models import User
 from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category, OutboundMessage
-from gongzhi.cases.rules import CASE_VIEWERS, HANDLERS
+from gongzhi.cases.rules import CASE_VIEWERS, HANDLERS, TIER_HOLDERS
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.territory.models import Area
 from gongzhi.territory.scope import scope_filter
@@ -131,8 +131,7 @@ def queue(user: User, filters: QueueFilters, *, after: str = "", limit: int = 25
             else qs.none()
         )
     elif filters.view == "tier":
-        tier = {"neighbourhood": 1, "gridworker": 2, "leader": 3}
-        tiers = [t for r, t in tier.items() if user.has_role(r)]
+        tiers = [tier for tier, holders in TIER_HOLDERS.items() if holders.held_by(user)]
         qs = qs.filter(tier__in=tiers) if tiers else qs
     status = filters.status or "open"
     if status == "open":
@@ -211,3 +210,15 @@ def public_timeline(case: Case) -> list[CaseEvent]:
         "reject",
     }
     return [e for e in timeline(case) if e.action in public_actions]
+
+
+def cases_about_resident(user: User, resident) -> QuerySet[Case]:
+    """Cases in the user's view about a registry resident: filed at the dwelling's address or
+    reported from the resident's phone (compared on the server, never shown)."""
+    cond = Q(pk__in=[])
+    if resident.dwelling_id:
+        cond |= Q(address=resident.dwelling.address)
+    phone = resident.unseal("phone")
+    if phone:
+        cond |= Q(reporter_phone=phone)
+    return cases_for(user).filter(cond).distinct().select_related("category").order_by("-created_at")[:20]

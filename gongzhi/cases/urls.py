@@ -1,10 +1,11 @@
 from django.urls import path
 
-from gongzhi.cases import views
+from gongzhi.cases import resident_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("about-resident/<int:pk>/", resident_views.about_resident, name="about_resident"),
     path("new/", views.new, name="new"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("outbox/", views.outbox, name="outbox"),

@@ -65,8 +65,18 @@ def in_scope(user, obj) -> bool:
     return contains(getattr(user, "scope", None), area_of(obj))
 
 
-def register(mapping: Mapping[str, rules.Predicate]) -> None:
-    """Add an app's rules; a name registered twice is a programming error."""
+# permission -> dotted path of the selector that lists the objects it allows ("x.view" -> x_for):
+# the scope matrix test checks has(user, perm, obj) == (obj in selector(user)) for every pair.
+LISTINGS: dict[str, str] = {}
+
+
+def register(mapping: Mapping[str, rules.Predicate], *, listings: Mapping[str, str] | None = None) -> None:
+    """Add an app's rules (and, optionally, which selector lists what each view rule allows);
+    a name registered twice is a programming error."""
+    for name, selector in (listings or {}).items():
+        if name not in mapping:
+            raise ValueError(f"listing for unknown permission {name!r}")
+        LISTINGS[name] = selector
     for name, predicate in mapping.items():
         if name in PERMISSIONS:
             if PERMISSIONS[name] is predicate:

@@ -11,7 +11,7 @@ class RegistryConfig(AppConfig):
         from gongzhi.core.rules import register
         from gongzhi.registry import rules
 
-        register(rules.RULES)
+        register(rules.RULES, listings=rules.LISTINGS)
         from django.utils.translation import gettext_lazy as _
 
         from gongzhi.core.menu import MenuItem

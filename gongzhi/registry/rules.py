@@ -24,3 +24,9 @@ RULES = {
     "registry.import": REVEALERS & in_scope,
     "registry.export": role("leader", "neighbourhood", "auditor") & in_scope,
 }
+
+# What each view rule allows, as the selector that lists it (checked by the scope matrix test).
+LISTINGS = {
+    "resident.view": "gongzhi.registry.selectors.residents_for",
+    "organization.view": "gongzhi.registry.selectors.organizations_for",
+}

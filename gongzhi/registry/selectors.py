@@ -29,11 +29,11 @@ from gongzhi.registry.rules import REGISTRY_VIEWERS, TAG_READERS
 from gongzhi.territory.models import Area
 from gongzhi.territory.scope import scoped
 
-VIEW_ROLES = REGISTRY_VIEWERS.codes
-TAG_ROLES = TAG_READERS.codes
+VIEW_ROLES = REGISTRY_VIEWERS
+TAG_ROLES = TAG_READERS
 
 
-def _scoped(qs: QuerySet, user: User, roles: tuple[str, ...], area_field: str = "area") -> QuerySet:
+def _scoped(qs: QuerySet, user: User, roles, area_field: str = "area") -> QuerySet:
     return scoped(qs, user, roles=roles, area_field=area_field)
 
 
@@ -59,7 +59,7 @@ def resident_tags_for(user: User) -> QuerySet[ResidentTag]:
 
 def tags_for(user: User) -> QuerySet[Tag]:
     """The tags of the subdistricts the user's scope touches (for pickers and filters)."""
-    if not user.is_authenticated or user.scope_id is None or not user.has_role(*TAG_ROLES):
+    if not user.is_authenticated or user.scope_id is None or not TAG_READERS.held_by(user):
         return Tag.objects.none()
     scope: Area = user.scope
     subdistrict_ids = (
@@ -186,7 +186,7 @@ def residents_with_tags(user: User, query: TagQuery) -> QuerySet[Resident]:
     sensitive, and so is the fact that a list is built from them."""
     on = query.on or timezone.localdate()
     qs = residents_for(user).filter(moved_out_on__isnull=True)
-    if not user.has_role(*TAG_ROLES):
+    if not TAG_READERS.held_by(user):
         return qs.none()
     if query.area is not None:
         qs = qs.filter(area__path__startswith=query.area.path)
@@ -217,7 +217,7 @@ def changes_by_reference(reference: str, *, subdistrict_id: int) -> QuerySet[Reg
 
 def tag_groups_for(user: User) -> QuerySet[TagGroup]:
     """The tag groups of the subdistricts in the user's scope, with their tags (all, inactive too)."""
-    if not user.is_authenticated or user.scope_id is None or not user.has_role(*TAG_ROLES):
+    if not user.is_authenticated or user.scope_id is None or not TAG_READERS.held_by(user):
         return TagGroup.objects.none()
     subdistrict_ids = _subdistrict_ids(user)
     return (

@@ -10,14 +10,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.cases.selectors import cases_for
 from gongzhi.core import rules as permissions
 from gongzhi.core.dbrouter import replica_reads
 from gongzhi.core.errors import DomainError, NotAllowed, NotFound
@@ -70,18 +68,6 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/index.html", context)
 
 
-def _cases_about(user, resident: Resident):
-    """Cases in the user's view about this resident: filed at the dwelling's address or reported
-    from the resident's phone (cases raised on visits are listed with the visits)."""
-    cond = Q(pk__in=[])
-    if resident.dwelling_id:
-        cond |= Q(address=resident.dwelling.address)
-    phone = resident.unseal("phone")  # compared on the server, never shown
-    if phone:
-        cond |= Q(reporter_phone=phone)
-    return cases_for(user).filter(cond).distinct().select_related("category").order_by("-created_at")[:20]
-
-
 def _choices() -> dict:
     return {
         "registration_type": RegistrationType.choices,
@@ -113,7 +99,6 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
         if permissions.has(user, "tag.assign", person)
         else [],
         "can_see_visits": permissions.has(user, "visit.view", person),
-        "cases": _cases_about(user, person),
         "can_reveal": permissions.has(user, "resident.reveal", person),
         "can_visit": permissions.has(user, "visit.create", person),
         "can_edit": permissions.has(user, "resident.edit", person),

@@ -12,9 +12,3 @@ class TerritoryConfig(AppConfig):
         from gongzhi.territory import rules
 
         register(rules.RULES)
-        from django.utils.translation import gettext_lazy as _
-
-        from gongzhi.core.menu import MenuItem
-        from gongzhi.core.menu import register as register_menu
-
-        register_menu(MenuItem("territory:map", _("地图"), "map.view", order=30))

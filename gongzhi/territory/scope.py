@@ -8,8 +8,6 @@ on the area's path. Every selector builds its lists with `scoped()` or `scope_fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db.models import Q, QuerySet
 
 from gongzhi.territory.models import Area, AreaKind
@@ -32,15 +30,15 @@ def scoped(
     queryset: QuerySet,
     user,
     *,
-    roles: Iterable[str] | None = None,
+    roles=None,
     subdistrict_field: str | None = "subdistrict",
     area_field: str = "area",
 ) -> QuerySet:
     """`queryset` limited to the user's scope; nothing for an inactive user, a user without scope,
-    or (when `roles` is given: a role set's `.codes`) a user holding none of those roles."""
+    or (when `roles` is given: a role set from an app's rules.py) a user holding none of them."""
     if not getattr(user, "is_authenticated", False) or not user.is_active or user.scope_id is None:
         return queryset.none()
-    if roles is not None and not user.has_role(*roles):
+    if roles is not None and not roles.held_by(user):
         return queryset.none()
     return queryset.filter(
         scope_filter(user.scope, subdistrict_field=subdistrict_field, area_field=area_field)

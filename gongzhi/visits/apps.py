@@ -11,7 +11,7 @@ class VisitsConfig(AppConfig):
         from gongzhi.core.rules import register
         from gongzhi.visits import rules
 
-        register(rules.RULES)
+        register(rules.RULES, listings=rules.LISTINGS)
         from django.utils.translation import gettext_lazy as _
 
         from gongzhi.core.menu import MenuItem

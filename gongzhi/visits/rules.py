@@ -12,3 +12,6 @@ RULES = {
     "visit.create": VISITORS & in_scope,
     "campaign.manage": role("leader", "neighbourhood") & in_scope,
 }
+
+# What each view rule allows, as the selector that lists it (checked by the scope matrix test).
+LISTINGS = {"visit.view": "gongzhi.visits.selectors.visits_for"}

@@ -15,15 +15,13 @@ from gongzhi.territory.scope import overlapping, scoped
 from gongzhi.visits.models import Campaign, Target, Visit
 from gongzhi.visits.rules import VISIT_READERS
 
-VIEW_ROLES = VISIT_READERS.codes
-
 
 def _allowed(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.scope_id and VISIT_READERS.held_by(user))
 
 
 def visits_for(user: User) -> QuerySet[Visit]:
-    return scoped(Visit.objects.all(), user, roles=VIEW_ROLES)
+    return scoped(Visit.objects.all(), user, roles=VISIT_READERS)
 
 
 def visit_for(user: User, pk: int) -> Visit:

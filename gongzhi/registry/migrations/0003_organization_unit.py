@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_move_tokens'),
-        ('registry', '0002_import_job'),
+        ("accounts", "0005_move_tokens"),
+        ("registry", "0002_import_job"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='unit',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='organization', to='accounts.unit', verbose_name='处置单位账号'),
+            model_name="organization",
+            name="unit",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="organization",
+                to="accounts.unit",
+                verbose_name="处置单位账号",
+            ),
         ),
     ]

@@ -1,8 +1,10 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from gongzhi.accounts.models import User
 from gongzhi.core import calendar, services
 from gongzhi.core.errors import DomainError
+
+User = get_user_model()
 
 
 class Command(BaseCommand):

@@ -21,7 +21,7 @@ def staff_case(world, side, **kwargs):
 
 def test_map_page_has_the_map_and_config(world, client):
     client.force_login(world.a.users["dispatcher"])
-    response = client.get(reverse("territory:map"))
+    response = client.get(reverse("map:map"))
     assert response.status_code == 200
     page = response.content.decode()
     assert 'id="map"' in page and 'id="map-config"' in page and "vendor/leaflet/leaflet.js" in page
@@ -29,9 +29,9 @@ def test_map_page_has_the_map_and_config(world, client):
 
 
 def test_map_needs_login_and_a_staff_role(world, client):
-    assert client.get(reverse("territory:map")).status_code == 302
+    assert client.get(reverse("map:map")).status_code == 302
     client.force_login(world.admin)  # the administrator sees no case content
-    assert client.get(reverse("territory:map")).status_code == 403
+    assert client.get(reverse("map:map")).status_code == 403
     assert client.get(reverse("territory:points")).status_code == 403
 
 

@@ -62,7 +62,7 @@ def _forbidden(request: HttpRequest) -> bool:
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     if _forbidden(request):
-        return render(request, "territory/map.html", {"forbidden": True}, status=403)
+        return render(request, "cases/map.html", {"forbidden": True}, status=403)
     areas = subtree(request.user.scope, kinds=outlines.MAP_KINDS).order_by("path")
     config = {
         "tileUrl": settings.GONGZHI_TILE_URL,
@@ -83,7 +83,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request,
-        "territory/map.html",
+        "cases/map.html",
         {
             "config": config,
             "areas": areas,

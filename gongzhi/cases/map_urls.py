@@ -1,8 +1,8 @@
 from django.urls import path
 
-from gongzhi.territory import views
+from gongzhi.cases import map_views as views
 
-app_name = "territory"
+app_name = "map"
 urlpatterns = [
     path("", views.map_page, name="map"),
     path("outlines.geojson", views.outline_data, name="outlines"),
