@@ -12,6 +12,10 @@ class AccountsConfig(AppConfig):
         from gongzhi.core.rules import register
 
         register(rules.RULES)
+        from gongzhi.accounts.audit import record_signal
+        from gongzhi.core.events import administrative_change
+
+        administrative_change.connect(record_signal, dispatch_uid="accounts.audit")
         from django.utils.translation import gettext_lazy as _
 
         from gongzhi.core.menu import MenuItem

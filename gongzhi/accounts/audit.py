@@ -33,3 +33,8 @@ def record(
         subdistrict=subdistrict,
         data=data or {},
     )
+
+
+def record_signal(sender, *, actor, action: str, target=None, data=None, **kwargs) -> None:
+    """Receiver of core.events.administrative_change (changes made below accounts)."""
+    record(actor=actor, action=action, target=target, data=data)

@@ -16,6 +16,16 @@ from django.dispatch import Signal
 logger = logging.getLogger(__name__)
 
 
+# An administrative change, sent synchronously INSIDE the change's transaction by modules below
+# accounts (the calendar); accounts writes the audit row, so a failed audit rolls the change back.
+# kwargs: actor, action, target (a model instance or None), data (dict).
+administrative_change = Signal()
+
+
+def audit(*, actor, action: str, target=None, data: dict | None = None) -> None:
+    administrative_change.send(sender=None, actor=actor, action=action, target=target, data=data or {})
+
+
 class DomainSignal(Signal):
     def send_on_commit(self, sender=None, **kwargs) -> None:
         def fire() -> None:

@@ -9,7 +9,7 @@ import io
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gongzhi.core import calendar
+from gongzhi.core import calendar, events
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.core.models import CalendarDay, CalendarYear
@@ -61,6 +61,9 @@ def import_calendar(*, actor, year: int, text: str | bytes) -> int:
     rows = parse_schedule(text, year)
     CalendarDay.objects.filter(date__year=year).delete()
     CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, name=n) for d, w, n in rows])
-    CalendarYear.objects.update_or_create(year=year, defaults={"source": f"imported by {actor.username}"})
+    row, _created = CalendarYear.objects.update_or_create(
+        year=year, defaults={"source": f"imported by {actor.username}"}
+    )
+    events.audit(actor=actor, action="calendar.import", target=row, data={"year": year, "days": len(rows)})
     transaction.on_commit(calendar.invalidate)
     return len(rows)

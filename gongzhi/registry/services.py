@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts import audit
 from gongzhi.accounts.models import AccessLog, User
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import Conflict, DomainError
@@ -503,7 +504,9 @@ def create_tag(*, actor: User | None, group: TagGroup, name: str) -> Tag:
     if Tag.objects.filter(group=group, name=name).exists():
         raise Conflict(_("“%(group)s”中已有标签“%(name)s”。") % {"group": group.name, "name": name})
     order = (Tag.objects.filter(group=group).aggregate(m=Max("order"))["m"] or 0) + 1
-    return Tag.objects.create(subdistrict_id=group.subdistrict_id, group=group, name=name, order=order)
+    tag = Tag.objects.create(subdistrict_id=group.subdistrict_id, group=group, name=name, order=order)
+    audit.record(actor=actor, action="tag.create", target=tag, data={"group": group.name})
+    return tag
 
 
 @transaction.atomic
@@ -512,4 +515,5 @@ def set_tag_active(*, actor: User | None, tag: Tag, active: bool) -> Tag:
     _require(actor, "tag.manage", tag.subdistrict)
     tag.active = active
     tag.save(update_fields=["active"])
+    audit.record(actor=actor, action="tag.activate" if active else "tag.deactivate", target=tag)
     return tag

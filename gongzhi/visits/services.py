@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts import audit
 from gongzhi.accounts.models import User
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Category, Source
@@ -170,7 +171,7 @@ def create_campaign(
         raise FieldError("target", _("请选择走访对象。"))
     if area.subdistrict_id is None:
         raise FieldError("area", _("请选择街道或以下的范围。"))
-    return Campaign.objects.create(
+    campaign = Campaign.objects.create(
         subdistrict_id=area.subdistrict_id,
         area=area,
         name=name[:80],
@@ -180,3 +181,7 @@ def create_campaign(
         note=(note or "")[:200],
         created_by=actor,
     )
+    audit.record(
+        actor=actor, action="campaign.create", target=campaign, data={"area": area.pk, "target": target}
+    )
+    return campaign

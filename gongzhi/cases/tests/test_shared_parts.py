@@ -133,3 +133,49 @@ def test_due_dates_in_working_or_calendar_time(db):
     assert deadlines.due(friday, days=1, working=False).date() == dt.date(2026, 11, 28)
     with pytest.raises(ValueError):
         deadlines.due(friday, days=-1)
+
+
+def test_administrative_changes_leave_audit_rows(world):
+    from gongzhi.core import services as core_services
+    from gongzhi.registry import services as registry_services
+    from gongzhi.registry.models import TagGroup, TagGroupKind
+    from gongzhi.visits import services as visit_services
+
+    core_services.import_calendar(actor=world.admin, year=2027, text="日期,类型,名称\n2027-01-01,休,元旦\n")
+    leader = world.a.users["leader"]
+    group = TagGroup.objects.create(
+        subdistrict=world.a.subdistrict, code="n", name="九类", kind=TagGroupKind.NINE
+    )
+    tag = registry_services.create_tag(actor=leader, group=group, name="低保")
+    registry_services.set_tag_active(actor=leader, tag=tag, active=False)
+    visit_services.create_campaign(
+        actor=leader,
+        area=world.a.subdistrict,
+        name="四百走访",
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 12, 31),
+    )
+    rows = list(AuditEvent.objects.order_by("id").values_list("action", "actor_label", "subdistrict_id"))
+    sub = world.a.subdistrict.pk
+    assert rows == [
+        ("calendar.import", world.admin.username, None),
+        ("tag.create", leader.username, sub),
+        ("tag.deactivate", leader.username, sub),
+        ("campaign.create", leader.username, sub),
+    ]
+
+
+def test_a_failing_audit_rolls_the_change_back(world, monkeypatch):
+    from gongzhi.accounts import audit as audit_module
+    from gongzhi.core import services as core_services
+    from gongzhi.core.models import CalendarYear
+
+    def broken(**kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(audit_module, "record", broken)
+    with pytest.raises(RuntimeError):
+        core_services.import_calendar(
+            actor=world.admin, year=2028, text="日期,类型,名称\n2028-01-01,休,元旦\n"
+        )
+    assert not CalendarYear.objects.filter(year=2028).exists()
