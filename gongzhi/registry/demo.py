@@ -10,6 +10,7 @@ from typing import TextIO
 
 from django.db import transaction
 
+from gongzhi.accounts.models import Unit
 from gongzhi.core.errors import Conflict
 from gongzhi.registry import services
 from gongzhi.registry.models import (
@@ -241,6 +242,9 @@ def _tag(rng: random.Random, resident: Resident, tags: dict[str, Tag], household
 
 
 def _organizations(rng: random.Random, subdistrict: Area) -> None:
+    # Every handling unit of the case loop is an organisation of the registry (one identity).
+    for unit in Unit.objects.filter(subdistrict=subdistrict).order_by("pk"):
+        services.organization_for_unit(unit=unit)
     neighbourhoods = list(Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD))
     if not neighbourhoods:
         return

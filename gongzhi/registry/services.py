@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import audit
-from gongzhi.accounts.models import AccessLog, User
+from gongzhi.accounts.models import AccessLog, Unit, User
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.registry import cleaning, crypto
@@ -23,6 +23,7 @@ from gongzhi.registry.models import (
     Dwelling,
     Household,
     Organization,
+    OrganizationKind,
     RegistryChange,
     Relation,
     Residence,
@@ -517,3 +518,39 @@ def set_tag_active(*, actor: User | None, tag: Tag, active: bool) -> Tag:
     tag.save(update_fields=["active"])
     audit.record(actor=actor, action="tag.activate" if active else "tag.deactivate", target=tag)
     return tag
+
+
+# The organisation kind of each kind of handling unit (one identity for one real body).
+UNIT_KIND_TO_ORGANIZATION = {
+    "department": OrganizationKind.GOVERNMENT,
+    "neighbourhood_committee": OrganizationKind.NEIGHBOURHOOD_COMMITTEE,
+    "grid_station": OrganizationKind.GOVERNMENT,
+    "property_manager": OrganizationKind.PROPERTY_MANAGER,
+    "enterprise": OrganizationKind.REGIONAL_UNIT,
+    "centre": OrganizationKind.GOVERNMENT,
+}
+
+
+@transaction.atomic
+def organization_for_unit(*, unit: Unit) -> Organization:
+    """The organisation that is this handling unit: linked if one of the same name exists in the
+    subdistrict, created otherwise (the unit's area and phone). Idempotent."""
+    existing = Organization.objects.filter(unit=unit).first()
+    if existing is not None:
+        return existing
+    org = (
+        Organization.objects.select_for_update()
+        .filter(subdistrict_id=unit.subdistrict_id, name=unit.name, unit=None)
+        .first()
+    )
+    if org is None:
+        org = Organization(
+            area=unit.area,
+            subdistrict_id=unit.subdistrict_id,
+            kind=UNIT_KIND_TO_ORGANIZATION.get(unit.kind, OrganizationKind.REGIONAL_UNIT),
+            name=unit.name,
+        )
+        org.seal("contact_phone", unit.phone or "")
+    org.unit = unit
+    org.save()
+    return org
