@@ -232,6 +232,20 @@ def note_registered(*, resident: Resident, actor: User | None, source: str, refe
     )
 
 
+ORGANIZATION_FIELDS = (
+    "name",
+    "kind",
+    "credit_code",
+    "address",
+    "lat",
+    "lng",
+    "contact_name",
+    "contact_phone",
+    "party_covered",
+    "employees",
+    "note",
+)
+
 RESIDENT_FIELDS = (
     "name",
     "id_type",
@@ -361,19 +375,7 @@ def update_organization(
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _require(actor, "organization.edit", org)
-    fields = (
-        "name",
-        "kind",
-        "credit_code",
-        "address",
-        "lat",
-        "lng",
-        "contact_name",
-        "contact_phone",
-        "party_covered",
-        "employees",
-        "note",
-    )
+    fields = ORGANIZATION_FIELDS
     full = {f: _current(org, f) for f in fields}
     clean, errors = cleaning.organization({**full, **data})
     cleaning.first_error(errors)

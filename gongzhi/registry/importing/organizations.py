@@ -22,6 +22,7 @@ from gongzhi.registry.models import (
     OrganizationKind,
     RegistryChange,
 )
+from gongzhi.registry.services import ORGANIZATION_FIELDS
 from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import AreaKind
 
@@ -81,19 +82,7 @@ def _import_organizations(rows: list[dict], actor: User | None, report: ImportRe
                 ],
             )
     new, changed, history, links = [], [], [], []
-    keys = (
-        "name",
-        "kind",
-        "credit_code",
-        "address",
-        "lat",
-        "lng",
-        "contact_name",
-        "contact_phone",
-        "party_covered",
-        "employees",
-        "note",
-    )
+    keys = ORGANIZATION_FIELDS
     for _row_no, area, clean, party in planned:
         found = by_code.get(clean["credit_code"]) if clean["credit_code"] else None
         found = found or by_name.get((area.subdistrict_id, clean["name"], clean["address"]))

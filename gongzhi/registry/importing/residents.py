@@ -32,6 +32,7 @@ from gongzhi.registry.models import (
     Tag,
     TagSource,
 )
+from gongzhi.registry.services import RESIDENT_FIELDS
 from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import AreaKind
 
@@ -107,19 +108,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
     for chunk in _chunks(sorted({p["area"].pk for p in planned})):
         for d in Dwelling.objects.filter(area_id__in=chunk):
             dwellings[(d.area_id, d.room)] = d
-    keys = (
-        "name",
-        "id_type",
-        "id_number",
-        "phone",
-        "registration_type",
-        "living_status",
-        "relation",
-        "moved_out_on",
-        "note",
-        "gender",
-        "birth_date",
-    )
+    keys = (*RESIDENT_FIELDS, "moved_out_on")
     new, changed, moved, history = [], [], [], []
     for p in planned:
         clean, area = p["clean"], p["area"]
