@@ -142,3 +142,22 @@ def _update_fields(changes_list: list[dict], model) -> list[str]:
             else:
                 fields.add(key)
     return sorted(fields | {"updated_at"})
+
+
+def is_masked(value: object) -> bool:
+    """A value as a masked export writes it (138****5678, 110***********1234)."""
+    return isinstance(value, str) and "*" in value
+
+
+def unmask(row: dict, obj, fields: tuple[str, ...]) -> str | None:
+    """A masked value in a re-imported row means "unchanged": put the stored clear value in its
+    place (on the server only; it is never shown). Returns an error message when a masked value
+    is not the stored one's mask (it was edited, or belongs to someone else)."""
+    for name in fields:
+        value = row.get(name)
+        if not is_masked(value):
+            continue
+        if obj is None or getattr(obj, f"{name}_mask") != value:
+            return _("“%(value)s”是脱敏后的号码，但与已登记的不一致：请填写完整号码。") % {"value": value}
+        row[name] = obj.unseal(name)
+    return None

@@ -15,6 +15,8 @@ from gongzhi.registry.importing.common import (
     _Areas,
     _diff,
     _update_fields,
+    is_masked,
+    unmask,
 )
 from gongzhi.registry.importing.report import ImportReport
 from gongzhi.registry.models import (
@@ -36,6 +38,11 @@ def _import_dwellings(rows: list[dict], actor: User | None, report: ImportReport
             area = areas.get(row.get("area_code", ""))
         except FieldError as exc:
             errors.append(exc)
+        if area is not None and is_masked(row.get("owner_phone")):
+            stored = Dwelling.objects.filter(area=area, room=str(row.get("room") or "").strip()).first()
+            problem = unmask(row, stored, ("owner_phone",))
+            if problem:
+                errors.append(FieldError("owner_phone", problem))
         clean, clean_errors = cleaning.dwelling(row)
         errors += clean_errors
         if area and clean.get("room"):

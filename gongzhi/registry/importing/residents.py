@@ -17,6 +17,8 @@ from gongzhi.registry.importing.common import (
     _diff,
     _set_heads,
     _update_fields,
+    is_masked,
+    unmask,
 )
 from gongzhi.registry.importing.report import ImportReport
 from gongzhi.registry.models import (
@@ -59,6 +61,26 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
         room = str(row.get("room") or "").strip()
         if not room:
             errors.append(FieldError("room", _("请填写房号。")))
+        if area is not None and room and (is_masked(row.get("id_number")) or is_masked(row.get("phone"))):
+            # A row of a masked export: matched by building, room and name instead of the number.
+            matches = list(
+                Resident.objects.filter(
+                    area=area, dwelling__room=room, name=str(row.get("name") or "").strip()
+                ).order_by("pk")[:2]
+            )
+            if is_masked(row.get("id_number")):
+                matches = [m for m in matches if m.id_number_mask == row.get("id_number")]
+            problem = (
+                unmask(row, matches[0], ("id_number", "phone"))
+                if len(matches) == 1
+                else _("脱敏的号码无法按楼栋、房号和姓名对应到唯一的已登记居民：请填写完整号码。")
+            )
+            if problem:
+                errors.append(
+                    FieldError("id_number" if is_masked(row.get("id_number")) else "phone", problem)
+                )
+                _add(report, row_no, "residents", errors)
+                continue
         clean, clean_errors = cleaning.resident(row)
         errors += clean_errors
         if not clean_errors and not clean["id_number"]:
