@@ -358,7 +358,7 @@ def template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
         raise NotFound()
     if fmt == "xlsx":
         data, content_type = (
-            importing.template_xlsx(kind),
+            importing.template_xlsx(kind, user=request.user),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

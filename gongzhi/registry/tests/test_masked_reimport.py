@@ -60,3 +60,28 @@ def test_masked_dwelling_phone_reimports_unchanged(reg, tmp_path):
     assert report.ok, report.lines()
     dwelling.refresh_from_db()
     assert dwelling.unseal("owner_phone") == "13912345678"
+
+
+def test_template_has_an_example_row_and_the_scope_buildings(reg, tmp_path):
+    import io
+
+    import openpyxl
+
+    user = reg.world.a.users["neighbourhood"]
+    book = openpyxl.load_workbook(io.BytesIO(importing.template_xlsx("residents", user=user)))
+    assert book.sheetnames[0] == "实有人口" and book.worksheets[0].max_row == 1  # no data rows
+    guide = [[c.value for c in row] for row in book["填写说明"].iter_rows()]
+    example = guide[-1]
+    assert example[3] == "张建国" and len(example[5]) == 18
+    codes = [[c.value for c in row] for row in book["楼栋编码"].iter_rows(min_row=2)]
+    assert codes and all(code for code, _name in codes)
+    assert example[0] == codes[0][0]
+    estate = reg.world.a.estate
+    assert any(name.startswith(estate.name) or name == estate.name for _c, name in codes)
+    other_side = {
+        a.code
+        for a in reg.world.b.subdistrict.__class__.objects.filter(
+            path__startswith=reg.world.b.subdistrict.path
+        )
+    }
+    assert not {code for code, _n in codes} & other_side
