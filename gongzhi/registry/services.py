@@ -126,7 +126,7 @@ def create_dwelling(*, actor: User | None, area: Area, data: dict) -> Dwelling:
         raise Conflict(_("“%(area)s”下已有房号“%(room)s”。") % {"area": area.name, "room": clean["room"]})
     phone = clean.pop("owner_phone")
     dwelling = Dwelling(area=area, subdistrict_id=area.subdistrict_id, **clean)
-    dwelling.address = dwelling.address or f"{area.name}{dwelling.room}"
+    dwelling.address = dwelling.address or default_address(area, dwelling.room)
     dwelling.seal("owner_phone", phone)
     dwelling.save()
     return dwelling
@@ -158,6 +158,14 @@ def update_dwelling(
         dwelling.save()
         RegistryChange.objects.bulk_create(rows)
     return dwelling
+
+
+def default_address(area: Area, room: str) -> str:
+    """The address of a dwelling given none: estate, building and room ("武夷小区1号楼102室"),
+    with the subdistrict's road names coming from the estate's own name."""
+    if area.kind == "building" and area.parent_id:
+        return f"{area.parent.name}{area.name}{room}"
+    return f"{area.name}{room}"
 
 
 def household_for(dwelling: Dwelling, label: str = "1") -> Household:

@@ -64,7 +64,9 @@ class _Areas:
     def __init__(self, codes: set[str], actor: User | None, kinds: tuple[str, ...]):
         self.by_code: dict[str, Area] = {}
         for chunk in _chunks(sorted(c for c in codes if c)):
-            self.by_code.update({a.code: a for a in Area.objects.filter(code__in=chunk)})
+            self.by_code.update(
+                {a.code: a for a in Area.objects.filter(code__in=chunk).select_related("parent")}
+            )
         self.actor = actor
         self.kinds = kinds
         self.allowed: dict[int, bool] = {}

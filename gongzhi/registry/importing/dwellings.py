@@ -23,6 +23,7 @@ from gongzhi.registry.models import (
     Dwelling,
     RegistryChange,
 )
+from gongzhi.registry.services import default_address
 from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import Area, AreaKind
 
@@ -53,7 +54,7 @@ def _import_dwellings(rows: list[dict], actor: User | None, report: ImportReport
         if errors:
             _add(report, row_no, "dwellings", errors)
             continue
-        clean["address"] = clean["address"] or f"{area.name}{clean['room']}"
+        clean["address"] = clean["address"] or default_address(area, clean["room"])
         planned.append((area, clean))
     existing: dict[tuple[int, str], Dwelling] = {}
     for chunk in _chunks(sorted({a.pk for a, _c in planned})):

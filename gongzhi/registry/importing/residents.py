@@ -34,7 +34,7 @@ from gongzhi.registry.models import (
     Tag,
     TagSource,
 )
-from gongzhi.registry.services import RESIDENT_FIELDS
+from gongzhi.registry.services import RESIDENT_FIELDS, default_address
 from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import AreaKind
 
@@ -164,7 +164,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
             area=area,
             subdistrict_id=area.subdistrict_id,
             room=room,
-            address=f"{area.name}{room}",
+            address=default_address(area, room),
             use=DwellingUse.OTHER,
         )
         d.seal("owner_phone", "")

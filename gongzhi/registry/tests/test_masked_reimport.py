@@ -85,3 +85,14 @@ def test_template_has_an_example_row_and_the_scope_buildings(reg, tmp_path):
         )
     }
     assert not {code for code, _n in codes} & other_side
+
+
+def test_imported_dwellings_get_the_full_address(reg, tmp_path):
+    from gongzhi.territory.services import create_area
+
+    building = create_area(code="A-B9", name="9号楼", kind="building", parent=reg.world.a.estate)
+    path = tmp_path / "d.csv"
+    path.write_text(f"楼栋编码,房号\n{building.code},902室\n", encoding="utf-8")
+    report = importing.import_file("dwellings", path, reg.world.a.users["neighbourhood"], dry_run=False)
+    assert report.ok, report.lines()
+    assert Dwelling.objects.get(area=building, room="902室").address == f"{reg.world.a.estate.name}9号楼902室"
