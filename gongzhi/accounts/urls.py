@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notices/", views.notices, name="notices"),
+    path("audit/", views.audit_log, name="audit_log"),
     path("notices/<int:pk>/read/", views.notice_read, name="notice_read"),
 ]

@@ -1,0 +1,51 @@
+"""Scoped reads of the audit records: the access log of sensitive reads and exports, and the
+administrative changes. An auditor reads the rows of the staff (and subdistricts) in its scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from gongzhi.accounts.models import AccessLog, AuditEvent, User
+from gongzhi.core import rules
+
+
+@dataclass
+class LogFilters:
+    since: dt.date | None = None
+    until: dt.date | None = None
+    username: str = ""
+    action: str = ""
+
+
+def _by(qs: QuerySet, filters: LogFilters, user_field: str) -> QuerySet:
+    if filters.since:
+        qs = qs.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(created_at__date__lte=filters.until)
+    if filters.username:
+        qs = qs.filter(**{f"{user_field}__username": filters.username})
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    return qs
+
+
+def access_log_for(user: User, filters: LogFilters | None = None) -> QuerySet[AccessLog]:
+    """Reveals, exports and other sensitive reads by staff inside the auditor's scope, newest first."""
+    if user.scope_id is None or not rules.has(user, "audit.view"):
+        return AccessLog.objects.none()
+    qs = AccessLog.objects.filter(user__scope__path__startswith=user.scope.path)
+    return _by(qs, filters or LogFilters(), "user").select_related("user").order_by("-created_at", "-id")
+
+
+def audit_events_for(user: User, filters: LogFilters | None = None) -> QuerySet[AuditEvent]:
+    """Administrative changes in the auditor's scope (its subdistricts, or by its staff)."""
+    if user.scope_id is None or not rules.has(user, "audit.view"):
+        return AuditEvent.objects.none()
+    scope = user.scope
+    qs = AuditEvent.objects.filter(
+        Q(subdistrict__path__startswith=scope.path) | Q(actor__scope__path__startswith=scope.path)
+    )
+    return _by(qs, filters or LogFilters(), "actor").order_by("-created_at", "-id")
