@@ -68,8 +68,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "tileUrl": settings.GONGZHI_TILE_URL,
         "tileAttribution": getattr(settings, "GONGZHI_TILE_ATTRIBUTION", ""),
         "gcj02": settings.GONGZHI_TILE_GCJ02,
-        "outlinesUrl": reverse("territory:outlines"),
-        "pointsUrl": reverse("territory:points"),
+        "outlinesUrl": reverse("map:outlines"),
+        "pointsUrl": reverse("map:points"),
         "centre": _centre(request.user.scope),
         "statuses": {value: str(label) for value, label in Status.choices},
         "texts": {

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFound
@@ -55,14 +56,27 @@ class CoverageRow:
     area: Area
     total: int
     visited: int
+    # Targets registered above this level (a household on an estate without a building).
+    unplaced: bool = False
 
     @property
     def not_yet(self) -> int:
         return self.total - self.visited
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.visited / self.total) if self.total else 100
+    def percent(self) -> int | None:
+        """None where there is nothing to visit (not "100%")."""
+        return round(100 * self.visited / self.total) if self.total else None
+
+    @property
+    def label(self) -> str:
+        if self.unplaced:
+            return str(_("未落到本层级的对象（登记在上级区域）"))
+        if self.area.kind == AreaKind.BUILDING and self.area.parent_id:
+            estate = self.area.parent.name
+            name = self.area.name
+            return name if name.startswith(estate) else f"{estate}{name}"
+        return self.area.name
 
 
 LEVELS = (AreaKind.GRID, AreaKind.NEIGHBOURHOOD, AreaKind.ESTATE, AreaKind.BUILDING)
@@ -74,7 +88,9 @@ def coverage(user: User, campaign: Campaign, level: str) -> tuple[list[CoverageR
     (then every "not yet" is overdue)."""
     scope_path = user.scope.path if user.scope_id else "/nothing/"
     base = campaign.area.path if campaign.area.path.startswith(scope_path) else scope_path
-    areas = list(Area.objects.filter(path__startswith=base, kind=level).order_by("path"))
+    areas = list(
+        Area.objects.filter(path__startswith=base, kind=level).select_related("parent").order_by("path")
+    )
     depth_of = {a.path: a for a in areas}
 
     def bucket(path: str) -> str | None:
@@ -83,8 +99,10 @@ def coverage(user: User, campaign: Campaign, level: str) -> tuple[list[CoverageR
                 return candidate
         return None
 
-    totals: dict[str, int] = {a.path: 0 for a in areas}
-    visited: dict[str, int] = {a.path: 0 for a in areas}
+    # Targets that lie above the level (an estate's households without a building) are counted
+    # under None, so that every level's total is the same whole.
+    totals: dict[str | None, int] = {a.path: 0 for a in areas} | {None: 0}
+    visited: dict[str | None, int] = {a.path: 0 for a in areas} | {None: 0}
     period = (campaign.starts_on, campaign.ends_on)
     visits = visits_for(user).filter(visited_on__range=period, area__path__startswith=base)
     if campaign.target in (Target.HOUSEHOLDS, Target.BOTH):
@@ -92,18 +110,18 @@ def coverage(user: User, campaign: Campaign, level: str) -> tuple[list[CoverageR
         seen = set(visits.filter(household__isnull=False).values_list("household_id", flat=True))
         for pk, path in households.values_list("pk", "area__path").iterator():
             key = bucket(path)
-            if key:
-                totals[key] += 1
-                visited[key] += pk in seen
+            totals[key] += 1
+            visited[key] += pk in seen
     if campaign.target in (Target.ORGANIZATIONS, Target.BOTH):
         organizations = registry.organizations_for(user).filter(area__path__startswith=base)
         seen = set(visits.filter(organization__isnull=False).values_list("organization_id", flat=True))
         for pk, path in organizations.values_list("pk", "area__path").iterator():
             key = bucket(path)
-            if key:
-                totals[key] += 1
-                visited[key] += pk in seen
+            totals[key] += 1
+            visited[key] += pk in seen
     rows = [CoverageRow(a, totals[a.path], visited[a.path]) for a in areas]
+    if totals[None]:
+        rows.append(CoverageRow(campaign.area, totals[None], visited[None], unplaced=True))
     total = CoverageRow(campaign.area, sum(totals.values()), sum(visited.values()))
     return rows, total, timezone.localdate() > campaign.ends_on
 

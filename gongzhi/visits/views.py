@@ -311,7 +311,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "todo": todo,
             "map_rows": [
                 {
-                    "name": row.area.name,
+                    "name": row.label,
                     "total": row.total,
                     "visited": row.visited,
                     "percent": row.percent,
@@ -319,7 +319,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
                     "geometry": row.area.boundary,
                 }
                 for row in rows
-                if row.area.boundary
+                if row.area.boundary and not row.unplaced
             ],
         },
     )

@@ -312,3 +312,34 @@ def test_visit_registers_a_newly_found_resident(client, reg):
     ).exists()
     again = client.post(reverse("visits:new"), {**form, "findings": "再次登记"})
     assert again.status_code == 409 and Visit.objects.count() == 1  # the same ID twice: nothing written
+
+
+def test_coverage_totals_agree_at_every_level_and_buildings_name_their_estate(reg):
+    from gongzhi.registry import services as registry_services
+    from gongzhi.registry.tests.conftest import person_id
+    from gongzhi.territory.services import create_area
+
+    leader = reg.world.a.users["leader"]
+    create_area(
+        code="A-B2", name="2号楼", kind="building", parent=reg.world.a.estate
+    )  # nobody lives there yet
+    on_estate = registry_services.create_dwelling(
+        actor=None, area=reg.world.a.estate, data={"room": "平房7号"}
+    )
+    registry_services.register_resident(
+        actor=None, dwelling=on_estate, data={"name": "赵桂兰", "id_number": person_id(7)}
+    )
+    campaign = services.create_campaign(
+        actor=leader,
+        area=reg.world.a.subdistrict,
+        name="四百走访",
+        starts_on=today() - dt.timedelta(days=3),
+        ends_on=today(),
+    )
+    totals = {level: selectors.coverage(leader, campaign, level)[1].total for level in selectors.LEVELS}
+    assert set(totals.values()) == {2}, totals
+    rows, _total, _ended = selectors.coverage(leader, campaign, "building")
+    labels = {row.label: row for row in rows}
+    assert labels[reg.building_a.name].total == 1  # "A小区1号楼" already names its estate
+    assert labels[f"{reg.world.a.estate.name}2号楼"].percent is None  # nothing to visit is not "100%"
+    assert [row.total for row in rows if row.unplaced] == [1]
