@@ -23,6 +23,5 @@ class AccountsConfig(AppConfig):
 
         register_menu(
             MenuItem("core:calendar", _("工作日历"), "calendar.manage", order=10, section="user"),
-            MenuItem("open311:keys", _("接口密钥"), "apikey.manage", order=20, section="user"),
             MenuItem("accounts:audit_log", _("访问记录"), "audit.view", order=90),
         )

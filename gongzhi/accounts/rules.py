@@ -1,4 +1,4 @@
-"""Administrative permissions: the working calendar, API keys and tokens, the audit trail."""
+"""Administrative permissions: the working calendar and the audit trail."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ AUDITORS = role("auditor")
 
 RULES = {
     "calendar.manage": ADMINS,
-    "apikey.manage": ADMINS,
     "audit.view": AUDITORS,
     # Told when next year's official holidays are not loaded: who imports them, and who dispatches.
     "calendar.warning": role("admin", "dispatcher"),
