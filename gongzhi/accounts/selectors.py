@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from gongzhi.accounts.models import AccessLog, AuditEvent, User
 from gongzhi.core import rules
+from gongzhi.territory.scope import scope_filter
 
 
 @dataclass
@@ -28,7 +29,8 @@ def _by(qs: QuerySet, filters: LogFilters, user_field: str) -> QuerySet:
     if filters.username:
         qs = qs.filter(**{f"{user_field}__username": filters.username})
     if filters.action:
-        qs = qs.filter(action=filters.action)
+        # Actions are "reveal:id_number", "export:clear"…: "reveal" finds every reveal.
+        qs = qs.filter(Q(action=filters.action) | Q(action__startswith=filters.action + ":"))
     return qs
 
 
@@ -36,7 +38,7 @@ def access_log_for(user: User, filters: LogFilters | None = None) -> QuerySet[Ac
     """Reveals, exports and other sensitive reads by staff inside the auditor's scope, newest first."""
     if user.scope_id is None or not rules.has(user, "audit.view"):
         return AccessLog.objects.none()
-    qs = AccessLog.objects.filter(user__scope__path__startswith=user.scope.path)
+    qs = AccessLog.objects.filter(scope_filter(user.scope, subdistrict_field=None, area_field="user__scope"))
     return _by(qs, filters or LogFilters(), "user").select_related("user").order_by("-created_at", "-id")
 
 
@@ -46,6 +48,7 @@ def audit_events_for(user: User, filters: LogFilters | None = None) -> QuerySet[
         return AuditEvent.objects.none()
     scope = user.scope
     qs = AuditEvent.objects.filter(
-        Q(subdistrict__path__startswith=scope.path) | Q(actor__scope__path__startswith=scope.path)
+        scope_filter(scope, subdistrict_field=None, area_field="subdistrict")
+        | scope_filter(scope, subdistrict_field=None, area_field="actor__scope")
     )
     return _by(qs, filters or LogFilters(), "actor").order_by("-created_at", "-id")

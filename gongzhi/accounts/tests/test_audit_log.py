@@ -12,7 +12,7 @@ from gongzhi.accounts.models import AccessLog
 def logs(world):
     a_leader, b_leader = world.a.users["leader"], world.b.users["leader"]
     AccessLog.objects.create(
-        user=a_leader, action="reveal", object_type="resident", object_id="1", reason="核对低保"
+        user=a_leader, action="reveal:id_number", object_type="resident", object_id="1", reason="核对低保"
     )
     AccessLog.objects.create(
         user=b_leader, action="reveal", object_type="resident", object_id="2", reason="B侧"
@@ -47,7 +47,8 @@ def test_filters_and_the_logged_export(client, logs):
     response = client.get(reverse("accounts:audit_log"), {"format": "csv", "action": "reveal"})
     body = response.content.decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv") and "核对低保" in body and "B侧" not in body
-    assert AccessLog.objects.filter(user=auditor, action="export", object_type="access_log").count() == 1
+    assert AccessLog.objects.filter(user=auditor, action="export:access_log").count() == 1
+    assert "查看明文：id_number" in client.get(reverse("accounts:audit_log")).content.decode()
 
 
 def test_the_page_makes_a_fixed_number_of_queries(client, logs, django_assert_max_num_queries):
