@@ -28,8 +28,24 @@ from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import Area, AreaKind
 
 
+def _stored_for_masked(rows: list[dict], areas: _Areas) -> dict[tuple[int, str], Dwelling]:
+    """The registered dwellings whose masked owner phones a re-imported export carries."""
+    wanted = set()
+    for row in rows:
+        area = areas.by_code.get(row.get("area_code", ""))
+        if area is not None and is_masked(row.get("owner_phone")):
+            wanted.add((area.pk, str(row.get("room") or "").strip()))
+    found = {}
+    for chunk in _chunks(sorted({key[0] for key in wanted}), 800):
+        for dwelling in Dwelling.objects.filter(area_id__in=chunk):
+            if (dwelling.area_id, dwelling.room) in wanted:
+                found[(dwelling.area_id, dwelling.room)] = dwelling
+    return found
+
+
 def _import_dwellings(rows: list[dict], actor: User | None, report: ImportReport, dry_run: bool) -> None:
     areas = _Areas({r.get("area_code", "") for r in rows}, actor, (AreaKind.BUILDING, AreaKind.ESTATE))
+    stored_for_masked = _stored_for_masked(rows, areas)
     planned: list[tuple[Area, dict]] = []
     seen: dict[tuple[int, str], int] = {}
     for row_no, row in enumerate(rows, start=2):
@@ -40,7 +56,7 @@ def _import_dwellings(rows: list[dict], actor: User | None, report: ImportReport
         except FieldError as exc:
             errors.append(exc)
         if area is not None and is_masked(row.get("owner_phone")):
-            stored = Dwelling.objects.filter(area=area, room=str(row.get("room") or "").strip()).first()
+            stored = stored_for_masked.get((area.pk, str(row.get("room") or "").strip()))
             problem = unmask(row, stored, ("owner_phone",))
             if problem:
                 errors.append(FieldError("owner_phone", problem))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,8 +47,42 @@ def _split_tags(value: str) -> list[str]:
     return [t.strip() for t in value.split("、") if t.strip()]
 
 
+def _place_key(area_id: int, row: dict) -> tuple[int, str, str]:
+    return (area_id, str(row.get("room") or "").strip(), str(row.get("name") or "").strip())
+
+
+def _stored_for_masked(rows: list[dict], areas: _Areas) -> dict[tuple[int, str, str], list[Resident]]:
+    """The registered residents that the masked rows of a re-imported export may stand for, by
+    (building, room, name), read in a few queries for the whole file."""
+    wanted = set()
+    for row in rows:
+        if is_masked(row.get("id_number")) or is_masked(row.get("phone")):
+            area = areas.by_code.get(row.get("area_code", ""))
+            if area is not None:
+                wanted.add(_place_key(area.pk, row))
+    found: dict[tuple[int, str, str], list[Resident]] = defaultdict(list)
+    area_ids = sorted({key[0] for key in wanted})
+    names = sorted({key[2] for key in wanted})
+    for area_chunk in _chunks(area_ids, 400):
+        for name_chunk in _chunks(names, 400):
+            for resident in (
+                Resident.objects.filter(area_id__in=area_chunk, name__in=name_chunk)
+                .select_related("dwelling")
+                .order_by("pk")
+            ):
+                key = (
+                    resident.area_id,
+                    resident.dwelling.room if resident.dwelling_id else "",
+                    resident.name,
+                )
+                if key in wanted:
+                    found[key].append(resident)
+    return found
+
+
 def _import_residents(rows: list[dict], actor: User | None, report: ImportReport, dry_run: bool) -> None:
     areas = _Areas({r.get("area_code", "") for r in rows}, actor, (AreaKind.BUILDING, AreaKind.ESTATE))
+    stored_for_masked = _stored_for_masked(rows, areas)
     tag_names: dict[tuple[int, str], Tag] = {}
     seen: dict[tuple[int, str], int] = {}
     planned: list[dict] = []
@@ -63,11 +99,7 @@ def _import_residents(rows: list[dict], actor: User | None, report: ImportReport
             errors.append(FieldError("room", _("请填写房号。")))
         if area is not None and room and (is_masked(row.get("id_number")) or is_masked(row.get("phone"))):
             # A row of a masked export: matched by building, room and name instead of the number.
-            matches = list(
-                Resident.objects.filter(
-                    area=area, dwelling__room=room, name=str(row.get("name") or "").strip()
-                ).order_by("pk")[:2]
-            )
+            matches = stored_for_masked.get(_place_key(area.pk, row), [])
             if is_masked(row.get("id_number")):
                 matches = [m for m in matches if m.id_number_mask == row.get("id_number")]
             problem = (

@@ -96,3 +96,29 @@ def test_imported_dwellings_get_the_full_address(reg, tmp_path):
     report = importing.import_file("dwellings", path, reg.world.a.users["neighbourhood"], dry_run=False)
     assert report.ok, report.lines()
     assert Dwelling.objects.get(area=building, room="902室").address == f"{reg.world.a.estate.name}9号楼902室"
+
+
+def test_a_masked_reimport_reads_the_stored_rows_in_a_fixed_number_of_queries(reg, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongzhi.registry import services
+    from gongzhi.registry.tests.conftest import person_id
+
+    user = reg.world.a.users["neighbourhood"]
+
+    def queries() -> int:
+        body = exporting.export_bytes("residents", "csv", user=user)
+        path = tmp_path / "r.csv"
+        path.write_bytes(body)
+        with CaptureQueriesContext(connection) as captured:
+            report = importing.import_file("residents", path, user, dry_run=True)
+        assert report.ok, report.lines()
+        return len(captured)
+
+    few = queries()
+    for n in range(20):
+        services.register_resident(
+            actor=None, dwelling=reg.dwelling_a, data={"name": f"居民{n}", "id_number": person_id(100 + n)}
+        )
+    assert queries() == few
