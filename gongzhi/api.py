@@ -29,8 +29,10 @@ from ninja.security import HttpBearer, django_auth
 from gongzhi.accounts import tokens as api_services
 from gongzhi.cases.api import router as cases_router
 from gongzhi.core.errors import DomainError
+from gongzhi.registry.api import router as registry_router
 from gongzhi.territory.api import router as areas_router
 from gongzhi.text.api import router as text_router
+from gongzhi.visits.api import router as visits_router
 
 NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
 DOCS_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png"}
@@ -146,3 +148,5 @@ def docs_asset(request: HttpRequest, name: str):
 api.add_router("/cases/", cases_router)
 api.add_router("/areas/", areas_router)
 api.add_router("/text/", text_router)
+api.add_router("/registry/", registry_router)
+api.add_router("/visits/", visits_router)

@@ -1,0 +1,134 @@
+"""The visits router of the REST API (/api/visits/): visits and campaigns of the caller's scope,
+and a campaign's coverage by level (the same selectors as the pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from gongzhi.core.errors import DomainError
+from gongzhi.core.schemas import ErrorOut
+from gongzhi.visits import selectors
+
+router = Router(tags=["visits"])
+PAGE = 100
+
+
+class VisitQuery(Schema):
+    since: dt.date | None = None
+    until: dt.date | None = None
+    after: int | None = Field(None, description="the last id of the previous page")
+    limit: int = Field(PAGE, ge=1, le=PAGE)
+
+
+class VisitOut(Schema):
+    id: int
+    visited_on: dt.date
+    mode: str
+    area_id: int
+    household_id: int | None
+    organization_id: int | None
+    campaign_id: int | None
+    visitor: str
+    findings: str
+    needs: str
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    area_id: int
+    target: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class CoverageRowOut(Schema):
+    area_id: int
+    label: str
+    total: int
+    visited: int
+    percent: int | None
+
+
+class CoverageOut(Schema):
+    level: str
+    total: int
+    visited: int
+    percent: int | None
+    ended: bool
+    rows: list[CoverageRowOut]
+
+
+@router.get("/visits", response={200: list[VisitOut], 422: ErrorOut}, summary="走访记录")
+def visits(request: HttpRequest, query: Query[VisitQuery]):
+    qs = selectors.visits_for(request.auth).select_related("visitor")
+    if query.since:
+        qs = qs.filter(visited_on__gte=query.since)
+    if query.until:
+        qs = qs.filter(visited_on__lte=query.until)
+    if query.after is not None:
+        qs = qs.filter(pk__gt=query.after)
+    return [
+        {
+            "id": v.pk,
+            "visited_on": v.visited_on,
+            "mode": v.mode,
+            "area_id": v.area_id,
+            "household_id": v.household_id,
+            "organization_id": v.organization_id,
+            "campaign_id": v.campaign_id,
+            "visitor": str(v.visitor),
+            "findings": v.findings,
+            "needs": v.needs,
+        }
+        for v in qs.order_by("pk")[: query.limit]
+    ]
+
+
+@router.get("/campaigns", response={200: list[CampaignOut], 422: ErrorOut}, summary="走访任务")
+def campaigns(request: HttpRequest):
+    return [
+        {
+            "id": c.pk,
+            "name": c.name,
+            "area_id": c.area_id,
+            "target": c.target,
+            "starts_on": c.starts_on,
+            "ends_on": c.ends_on,
+        }
+        for c in selectors.campaigns_for(request.auth).order_by("-starts_on", "-id")[:200]
+    ]
+
+
+@router.get(
+    "/campaigns/{pk}/coverage",
+    response={200: CoverageOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="走访覆盖（按网格、居民区、小区或楼栋）",
+)
+def coverage(request: HttpRequest, pk: int, level: str = "grid"):
+    if level not in selectors.LEVELS:
+        raise DomainError(_("层级应为 grid、neighbourhood、estate 或 building。"), code="bad_level")
+    campaign = selectors.campaign_for(request.auth, pk)
+    rows, total, ended = selectors.coverage(request.auth, campaign, level)
+    return {
+        "level": level,
+        "total": total.total,
+        "visited": total.visited,
+        "percent": total.percent,
+        "ended": ended,
+        "rows": [
+            {
+                "area_id": r.area.pk,
+                "label": r.label,
+                "total": r.total,
+                "visited": r.visited,
+                "percent": r.percent,
+            }
+            for r in rows
+        ],
+    }
