@@ -27,6 +27,7 @@ from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, django_auth
 
 from gongzhi.accounts import tokens as api_services
+from gongzhi.accounts.api import router as accounts_router
 from gongzhi.cases.api import router as cases_router
 from gongzhi.core.errors import DomainError
 from gongzhi.registry.api import router as registry_router
@@ -149,4 +150,5 @@ api.add_router("/cases/", cases_router)
 api.add_router("/areas/", areas_router)
 api.add_router("/text/", text_router)
 api.add_router("/registry/", registry_router)
+api.add_router("/accounts/", accounts_router)
 api.add_router("/visits/", visits_router)

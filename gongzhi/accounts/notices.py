@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gongzhi.accounts.models import Notice, User
+from gongzhi.core.errors import NotFound
 
 _labels: dict[str, str] = {}
 
@@ -56,3 +57,19 @@ def notify(
             Notice.objects.create(user=user, kind=kind, title=title[:200], url=url, created_at=at)
         made += 1
     return made
+
+
+def notices_for(user: User):
+    """The user's own notices, newest first (nobody reads another's)."""
+    return Notice.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def mark_read(*, user: User, pk: int, at: dt.datetime | None = None) -> Notice:
+    """Mark one of the user's notices read (idempotent); NotFound for anyone else's."""
+    notice = notices_for(user).filter(pk=pk).first()
+    if notice is None:
+        raise NotFound()
+    if notice.read_at is None:
+        notice.read_at = at or timezone.now()
+        notice.save(update_fields=["read_at"])
+    return notice

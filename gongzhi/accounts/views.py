@@ -5,17 +5,19 @@ import io
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from gongzhi.accounts import notices as notices_module
 from gongzhi.accounts import selectors
-from gongzhi.accounts.models import AccessLog, Notice
+from gongzhi.accounts.models import AccessLog
 from gongzhi.core import rules
+from gongzhi.core.errors import NotFound
 
 
 class LoginView(auth_views.LoginView):
@@ -25,17 +27,17 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def notices(request: HttpRequest) -> HttpResponse:
-    items = Notice.objects.filter(user=request.user)[:100]
+    items = notices_module.notices_for(request.user)[:100]
     return render(request, "accounts/notices.html", {"notices": items})
 
 
 @login_required
 @require_POST
 def notice_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(Notice, pk=pk, user=request.user)
-    if notice.read_at is None:
-        notice.read_at = timezone.now()
-        notice.save(update_fields=["read_at"])
+    try:
+        notice = notices_module.mark_read(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
     return redirect(notice.url or "accounts:notices")
 
 
