@@ -28,12 +28,21 @@ from ninja.security import HttpBearer, django_auth
 
 from gongzhi.accounts import tokens as api_services
 from gongzhi.accounts.api import router as accounts_router
+from gongzhi.care.api import router as care_router
 from gongzhi.cases.api import router as cases_router
+from gongzhi.cobuilding.api import router as cobuilding_router
+from gongzhi.committees.api import router as committees_router
 from gongzhi.core.errors import DomainError
+from gongzhi.events.api import router as events_router
+from gongzhi.insight.api import router as insight_router
+from gongzhi.mediation.api import router as mediation_router
+from gongzhi.participation.api import router as participation_router
 from gongzhi.registry.api import router as registry_router
+from gongzhi.renewal.api import router as renewal_router
 from gongzhi.territory.api import router as areas_router
 from gongzhi.text.api import router as text_router
 from gongzhi.visits.api import router as visits_router
+from gongzhi.volunteers.api import router as volunteers_router
 
 NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
 DOCS_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png"}
@@ -152,3 +161,12 @@ api.add_router("/text/", text_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/accounts/", accounts_router)
 api.add_router("/visits/", visits_router)
+api.add_router("/participation/", participation_router)
+api.add_router("/cobuilding/", cobuilding_router)
+api.add_router("/volunteers/", volunteers_router)
+api.add_router("/committees/", committees_router)
+api.add_router("/mediation/", mediation_router)
+api.add_router("/care/", care_router)
+api.add_router("/events/", events_router)
+api.add_router("/renewal/", renewal_router)
+api.add_router("/insight/", insight_router)

@@ -41,6 +41,15 @@ INSTALLED_APPS = [
     "gongzhi.visits",
     "gongzhi.open311",
     "gongzhi.text",
+    "gongzhi.participation",
+    "gongzhi.cobuilding",
+    "gongzhi.volunteers",
+    "gongzhi.committees",
+    "gongzhi.mediation",
+    "gongzhi.care",
+    "gongzhi.events",
+    "gongzhi.renewal",
+    "gongzhi.insight",
     "gongzhi.demo",
 ]
 

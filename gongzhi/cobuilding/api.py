@@ -1,0 +1,5 @@
+"""The cobuilding router of the REST API (/api/cobuilding/)."""
+
+from ninja import Router
+
+router = Router(tags=["cobuilding"])

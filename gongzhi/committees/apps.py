@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommitteesConfig(AppConfig):
+    name = "gongzhi.committees"
+    label = "committees"
+    verbose_name = _("业委会")
+
+    def ready(self) -> None:
+        from gongzhi.committees import rules
+        from gongzhi.core.rules import register
+
+        register(rules.RULES, listings=rules.LISTINGS)

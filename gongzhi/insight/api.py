@@ -1,0 +1,5 @@
+"""The insight router of the REST API (/api/insight/)."""
+
+from ninja import Router
+
+router = Router(tags=["insight"])

@@ -1,0 +1,5 @@
+"""The mediation router of the REST API (/api/mediation/)."""
+
+from ninja import Router
+
+router = Router(tags=["mediation"])

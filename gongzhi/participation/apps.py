@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ParticipationConfig(AppConfig):
+    name = "gongzhi.participation"
+    label = "participation"
+    verbose_name = _("居民议事")
+
+    def ready(self) -> None:
+        from gongzhi.core.rules import register
+        from gongzhi.participation import rules
+
+        register(rules.RULES, listings=rules.LISTINGS)

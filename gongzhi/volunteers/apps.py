@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VolunteersConfig(AppConfig):
+    name = "gongzhi.volunteers"
+    label = "volunteers"
+    verbose_name = _("志愿服务")
+
+    def ready(self) -> None:
+        from gongzhi.core.rules import register
+        from gongzhi.volunteers import rules
+
+        register(rules.RULES, listings=rules.LISTINGS)
