@@ -15,7 +15,7 @@ from pydantic import Field
 
 from gongzhi.accounts.idempotency import run_once
 from gongzhi.accounts.models import Unit
-from gongzhi.cases import rules as case_rules
+from gongzhi.cases import actions as case_actions
 from gongzhi.cases import selectors, services
 from gongzhi.cases.models import Case, Category
 from gongzhi.cases.schemas import (
@@ -75,7 +75,7 @@ def detail_of(user, case: Case) -> dict:
         reply_text=case.reply_text,
         rating=case.rating,
         master=case.master.number if case.master_id else None,
-        allowed_actions=[a for a in case_rules.CASE_ACTIONS if permissions.has(user, f"case.{a}", case)],
+        allowed_actions=case_actions.available(user, case),
         timeline=[EventOut.from_event(e) for e in selectors.timeline(case)],
     )
     return data
