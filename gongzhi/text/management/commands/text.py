@@ -29,6 +29,9 @@ class Command(BaseCommand):
         dup.add_argument("file")
         dup.add_argument("--min-score", type=float, default=0.5)
         dup.add_argument("--days", type=float, default=None, help="only pairs this close in time")
+        dup.add_argument(
+            "--groups", action="store_true", help="families of reposts instead of pairs: group,size,ids"
+        )
         hot = sub.add_parser("hot", help="clusters of messages about the same issue: size,ids,terms")
         hot.add_argument("file")
         hot.add_argument("--threshold", type=float, default=0.2)
@@ -98,9 +101,20 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc}") from exc
 
     def _duplicates(self, opts) -> None:
-        from gongzhi.text.duplicates import all_pairs
+        from gongzhi.text.duplicates import all_pairs, repost_groups
 
         msgs = self._messages(opts["file"])
+        if opts["groups"]:
+            groups = repost_groups(
+                [m.id for m in msgs],
+                [m.text for m in msgs],
+                min_score=opts["min_score"],
+                times=[m.when for m in msgs],
+                days=opts["days"],
+            )
+            for number, members in enumerate(groups, 1):
+                self.stdout.write(f"{number},{len(members)},{' '.join(str(i) for i in members)}")
+            return
         pairs = all_pairs(
             [m.id for m in msgs],
             [m.text for m in msgs],
