@@ -270,7 +270,7 @@ PLACE_PENALTY = 0.5
 _NOT_A_NAME = frozenset(
     [
         "居民",
-    "物业",
+        "物业",
         "周边",
         "附近",
         "目前",

@@ -34,7 +34,13 @@ class Command(BaseCommand):
         )
         hot = sub.add_parser("hot", help="clusters of messages about the same issue: size,ids,terms")
         hot.add_argument("file")
-        hot.add_argument("--threshold", type=float, default=0.2)
+        hot.add_argument("--threshold", type=float, default=0.3)
+        hot.add_argument(
+            "--evaluate",
+            metavar="READINGS",
+            help="score the clusters against people's readings (CSV team,issue,message_id): "
+            "for each issue the readers agree on, the best cluster's Jaccard index",
+        )
         hot.add_argument("--min-size", type=int, default=3)
         hot.add_argument("--top", type=int, default=0, help="print only the best N clusters")
 
@@ -134,7 +140,38 @@ class Command(BaseCommand):
             threshold=opts["threshold"],
             min_size=opts["min_size"],
         )
+        if opts["evaluate"]:
+            self._hot_evaluate(clusters, opts["evaluate"])
+            return
         if opts["top"]:
             clusters = clusters[: opts["top"]]
         for c in clusters:
             self.stdout.write(f"{c.size},{' '.join(str(i) for i in c.ids)},{' '.join(c.terms)}")
+
+    def _hot_evaluate(self, clusters, path: str) -> None:
+        import csv
+        from collections import defaultdict
+
+        from gongzhi.text.hot import agreed_issues, evaluate
+
+        readings: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    readings[row["team"]][row["issue"]].add(row["message_id"])
+        except (OSError, KeyError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {path}: {exc} (columns team,issue,message_id)") from exc
+        agreed = agreed_issues(readings)
+        each = {f"{team}:{issue}": ids for team, issues in readings.items() for issue, ids in issues.items()}
+        self.stdout.write(
+            f"{len(clusters)} clusters, the largest {max((c.size for c in clusters), default=0)}"
+        )
+        for title, issues in (("issues the readers agree on", agreed), ("each reader's issues", each)):
+            scores = evaluate(clusters, issues)
+            self.stdout.write(f"\n{title}: issue,size,best_jaccard,best_cluster_size")
+            for s in scores:
+                self.stdout.write(f"{s.name},{s.size},{s.best_jaccard:.3f},{s.best_size}")
+            if scores:
+                mean = sum(s.best_jaccard for s in scores) / len(scores)
+                reached = sum(1 for s in scores if s.best_jaccard >= 0.5)
+                self.stdout.write(f"mean {mean:.3f}; {reached} of {len(scores)} at 0.5 or more")
