@@ -1,6 +1,10 @@
 """Hardening found by the security probe (issue 12): audit rows cannot be forged through the
 Django admin; passwords that contain the user's name are refused."""
 
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
 from gongzhi.accounts.models import AccessLog, User
 
 
@@ -20,3 +24,19 @@ def test_superuser_cannot_add_change_or_delete_access_log_rows(world, client):
     )
     assert AccessLog.objects.count() == 1
     assert client.get("/django-admin/accounts/accesslog/").status_code == 200  # reading stays
+
+
+@pytest.mark.parametrize("password", ["leader2026Leader", "Xx-LEADER-2026", "2026!Leader#abc"])
+def test_password_containing_the_username_is_refused(db, password):
+    user = User(username="leader", display_name="王建国")
+    with pytest.raises(ValidationError) as error:
+        validate_password(password, user)
+    assert "密码不能包含用户名" in " ".join(error.value.messages)
+
+
+def test_password_containing_the_phone_or_name_is_refused(db):
+    user = User(username="wangge", display_name="王建国", phone="13812345678")
+    for password in ["Pw-13812345678-x", "王建国-Password-2026"]:
+        with pytest.raises(ValidationError):
+            validate_password(password, user)
+    validate_password("Unrelated-Secret-2026", user)
