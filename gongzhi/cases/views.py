@@ -54,6 +54,10 @@ ACTIONS: dict[str, ActionSpec] = {
     "reopen": ActionSpec(Action.REOPEN, "case.reopen", forms.NoteForm, _("重新打开")),
     "merge": ActionSpec(Action.MERGE, "case.merge", forms.MergeForm, _("合并到主工单")),
     "rate": ActionSpec(Action.RATE, "case.rate_by_phone", forms.PhoneRatingForm, _("电话回访评价")),
+    "reclassify": ActionSpec(Action.RECLASSIFY, "case.reclassify", forms.ReclassifyForm, _("改类")),
+    "reclassify_request": ActionSpec(
+        Action.RECLASSIFY_REQUEST, "case.reclassify_request", forms.ReclassifyForm, _("申请改类")
+    ),
     "note": ActionSpec(Action.NOTE, "case.note", forms.NoteForm, _("添加备注")),
 }
 
@@ -85,6 +89,9 @@ def _bound_form(name: str, case: Case, data=None, files=None):
         tier = case.tier or case.category.default_tier
         unit = services.default_unit(case, tier)
         form.initial = {"tier": tier, "unit": unit.pk if unit else None}
+    if name == "reclassify" and data is None:
+        asked = services.pending_reclassification(case)
+        form.initial = {"category": asked.pk} if asked else {}
     if name in ("consult", "coordinate") and data is None:
         form.initial = {"held_on": timezone.localdate()}
     return form
@@ -133,6 +140,9 @@ def _run(name: str, case: Case, user, data: dict, version: int) -> Case:
         return services.rate_case(
             rating=data["rating"], solved=data["solved"], comment=data.get("comment", ""), **common
         )
+    if name in ("reclassify", "reclassify_request"):
+        service = services.reclassify_case if name == "reclassify" else services.request_reclassification
+        return service(category=data["category"], reason=note, **common)
     if name == "note":
         return services.add_note(case=case, actor=user, note=note, photos_=photos)
     raise Http404
