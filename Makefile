@@ -35,10 +35,12 @@ lock:
 # by whitenoise), the task worker and the scheduler, started and stopped together by `gongzhi
 # serve` (Ctrl-C stops all three). The keys below are THE DEMO'S: public, fixed, for this machine's
 # demo database only; a deployment sets its own in /etc/gongzhi/gongzhi.env (docs/deploy.md).
+# GONGZHI_DEMO_MODE=1 says so explicitly: with DEBUG off, the production checks refuse demo keys
+# unless demo mode is on.
 # Plain HTTP on 127.0.0.1, so no HTTPS redirect and no secure-only cookies.
 demo: venv static
 	GONGZHI_DEBUG=0 GONGZHI_HTTPS=0 GONGZHI_SECURE_COOKIES=0 \
-	GONGZHI_DEMO=1 \
+	GONGZHI_DEMO_MODE=1 \
 	GONGZHI_SECRET_KEY=gongzhi-demo-insecure-key-change-me-in-production-0123456789 \
 	GONGZHI_FIELD_KEYS=demo1:aes:A7lhx7s0D2jjzsmN6P5dzxFMur3SsG7/wVaY3qPiqfo= \
 	GONGZHI_BLIND_INDEX_KEY=iK8VIU1faXxal2TVoXcJAZP1NjpWUuA0mWN3+hsXCP8= \

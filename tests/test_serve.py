@@ -73,6 +73,7 @@ def test_serve_runs_the_production_tree_and_stops_it_on_sigterm(tmp_path: Path) 
         "GONGZHI_DEBUG": "1",  # serve turns it off whatever the shell says
         "GONGZHI_HTTPS": "0",
         "GONGZHI_SECURE_COOKIES": "0",
+        "GONGZHI_DEMO_MODE": "1",  # the demo's public keys, allowed with DEBUG off only in demo mode
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log = (tmp_path / "serve.log").open("w")
