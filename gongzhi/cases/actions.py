@@ -84,6 +84,15 @@ ACTIONS: dict[str, CaseAction] = _table(
     A("reopen", Action.REOPEN, "case.reopen", _("重新打开"), forms.NoteForm, "reopen"),
     A("merge", Action.MERGE, "case.merge", _("合并到主工单"), forms.MergeForm, "merge"),
     A("rate", Action.RATE, "case.rate_by_phone", _("电话回访评价"), forms.PhoneRatingForm, "rate"),
+    A("reclassify", Action.RECLASSIFY, "case.reclassify", _("改类"), forms.ReclassifyForm, "reclassify"),
+    A(
+        "reclassify_request",
+        Action.RECLASSIFY_REQUEST,
+        "case.reclassify_request",
+        _("申请改类"),
+        forms.ReclassifyForm,
+        "reclassify-request",
+    ),
     A("note", Action.NOTE, "case.note", _("添加备注"), forms.NoteForm, "notes"),
 )
 

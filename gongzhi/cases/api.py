@@ -34,6 +34,7 @@ from gongzhi.cases.schemas import (
     NoteIn,
     RateIn,
     ReasonIn,
+    ReclassifyIn,
     ReplyIn,
     UnitOut,
     VerifyIn,
@@ -314,6 +315,37 @@ def reopen(request: HttpRequest, number: str, payload: ReasonIn):
     case = services.reopen_case(
         case=_case(request, number),
         actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, case)
+
+
+def _category(pk: int) -> Category:
+    category = Category.objects.filter(pk=pk).first()
+    if category is None:
+        raise NotFound(_("类别不存在：%(id)s") % {"id": pk}, code="category_not_found")
+    return category
+
+
+@_action("/{number}/reclassify", "改类（调度员：改正类别，理由记入时间线）")
+def reclassify(request: HttpRequest, number: str, payload: ReclassifyIn):
+    case = services.reclassify_case(
+        case=_case(request, number),
+        actor=request.auth,
+        category=_category(payload.category),
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, case)
+
+
+@_action("/{number}/reclassify-request", "申请改类（承办单位）")
+def request_reclassification(request: HttpRequest, number: str, payload: ReclassifyIn):
+    case = services.request_reclassification(
+        case=_case(request, number),
+        actor=request.auth,
+        category=_category(payload.category),
         reason=payload.reason,
         expected_version=payload.expected_version,
     )

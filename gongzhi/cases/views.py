@@ -40,6 +40,9 @@ def _bound_form(name: str, case: Case, data=None, files=None):
         tier = case.tier or case.category.default_tier
         unit = services.default_unit(case, tier)
         form.initial = {"tier": tier, "unit": unit.pk if unit else None}
+    if name == "reclassify" and data is None:
+        asked = services.pending_reclassification(case)
+        form.initial = {"category": asked.pk} if asked else {}
     if name in ("consult", "coordinate") and data is None:
         form.initial = {"held_on": timezone.localdate()}
     return form
@@ -88,6 +91,9 @@ def _run(name: str, case: Case, user, data: dict, version: int) -> Case:
         return services.rate_case(
             rating=data["rating"], solved=data["solved"], comment=data.get("comment", ""), **common
         )
+    if name in ("reclassify", "reclassify_request"):
+        service = services.reclassify_case if name == "reclassify" else services.request_reclassification
+        return service(category=data["category"], reason=note, **common)
     if name == "note":
         return services.add_note(case=case, actor=user, note=note, photos_=photos)
     raise Http404

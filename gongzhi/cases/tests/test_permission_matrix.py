@@ -30,6 +30,8 @@ EXPECTED = {
     "case.resume": {"dispatcher", "leader"},
     "case.note": {"leader", "dispatcher", "neighbourhood", "gridworker"},
     "case.rate_by_phone": {"dispatcher"},
+    "case.reclassify": {"dispatcher"},
+    "case.reclassify_request": {"neighbourhood"},
 }
 
 
