@@ -773,7 +773,7 @@ def project_act(request: HttpRequest, pk: int, action: str, body: ParticipationA
 @router.get(
     "/public/board/{area_id}",
     auth=None,
-    response={200: ParticipationBoardOut, 404: ErrorOut},
+    response={200: ParticipationBoardOut, 404: ErrorOut, 422: ErrorOut},
     summary="清单进度公示（公开）",
 )
 def public_board(request: HttpRequest, area_id: int, board: str = ""):
@@ -796,7 +796,7 @@ def public_board(request: HttpRequest, area_id: int, board: str = ""):
 @router.get(
     "/public/suggestions/{ref}",
     auth=None,
-    response={200: ParticipationSuggestionOut, 404: ErrorOut},
+    response={200: ParticipationSuggestionOut, 404: ErrorOut, 422: ErrorOut},
     summary="一条公开的建议",
 )
 def public_suggestion(request: HttpRequest, ref: str):
