@@ -155,3 +155,31 @@ def board_summary(items: QuerySet[ListItem]) -> BoardSummary:
 
 def boards_in(items: QuerySet[ListItem]) -> list[str]:
     return sorted({b for b in items.order_by().values_list("board", flat=True).distinct() if b})
+
+
+def _grams(text: str) -> set[str]:
+    text = "".join(ch for ch in (text or "") if ch.isalnum())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def similar_suggestions(user: User, suggestion: Suggestion, *, limit: int = 5, threshold: float = 0.25):
+    """Likely duplicates among the user's suggestions of the same subdistrict (character-bigram
+    Jaccard over title and text, the newest 300 compared), best first: candidates to merge."""
+    mine = _grams(suggestion.public_title + suggestion.public_body)
+    if not mine:
+        return []
+    others = (
+        suggestions_for(user)
+        .filter(subdistrict_id=suggestion.subdistrict_id)
+        .exclude(pk=suggestion.pk)
+        .exclude(status__in=["declined", "withdrawn", "merged"])
+        .order_by("-created_at")[:300]
+    )
+    scored = []
+    for other in others:
+        theirs = _grams(other.public_title + other.public_body)
+        score = len(mine & theirs) / len(mine | theirs) if theirs else 0
+        if score >= threshold:
+            scored.append((score, other))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].pk))
+    return [other for _score, other in scored[:limit]]

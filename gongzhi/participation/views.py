@@ -135,11 +135,16 @@ def suggestions(request: HttpRequest) -> HttpResponse:
 def suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     s = selectors.suggestion_for(user, pk)
+    from gongzhi.text.services import suggest as suggest_category
+
+    suggested = suggest_category(s.title, s.body, s.area)
     return render(
         request,
         "participation/suggestion.html",
         {
             "s": s,
+            "similar": selectors.similar_suggestions(user, s),
+            "suggested_category": suggested.categories[0][0] if suggested and suggested.categories else None,
             "offered": _offered("suggestion", s.status, user, s),
             "see_phone": permissions.has(user, "participation.suggestion.phone", s),
             "timeline": selectors.timeline("suggestion", s.pk),

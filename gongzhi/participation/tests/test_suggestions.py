@@ -196,3 +196,19 @@ def test_a_campaign_refuses_suggestions_outside_its_area(world):
     camp = campaign(world)
     with pytest.raises(DomainError, match="范围"):
         public_suggestion(world, camp=camp, area=world.b.neighbourhood)
+
+
+def test_similar_suggestions_are_offered_for_merging(world):
+    first = approved(world, title="3号楼下需要充电桩", body="楼下经常有人飞线充电，希望装充电桩。")
+    second = approved(
+        world, phone="13900000002", title="3号楼楼下装充电桩", body="经常有人飞线充电，希望楼下装充电桩。"
+    )
+    approved(world, phone="13900000003", title="流浪猫太多", body="小区流浪猫夜里叫，影响休息。")
+    assert selectors.similar_suggestions(world.a.users["dispatcher"], first) == [second]
+    assert selectors.similar_suggestions(world.b.users["dispatcher"], first) == []
+
+
+def test_the_sweep_command_runs(world):
+    from django.core.management import call_command
+
+    call_command("participation_sweep")
