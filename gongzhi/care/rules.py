@@ -23,4 +23,7 @@ RULES = {
 }
 
 # Each `*.view` rule and the selector that lists what it allows (checked by the scope matrix test).
-LISTINGS: dict[str, str] = {}  # joined with the demo data (the matrix needs rows)
+LISTINGS = {
+    "care.view": "gongzhi.care.selectors.recipients_for",
+    "carealert.view": "gongzhi.care.selectors.alerts_for",
+}

@@ -27,4 +27,7 @@ RULES = {
 }
 
 # Each `*.view` rule and the selector that lists what it allows (checked by the scope matrix test).
-LISTINGS: dict[str, str] = {}  # joined with the demo data (the matrix needs rows)
+LISTINGS = {
+    "volunteer.view": "gongzhi.volunteers.selectors.volunteers_for",
+    "opportunity.view": "gongzhi.volunteers.selectors.opportunities_for",
+}
