@@ -1,2 +1,9 @@
+from django.urls import path
+
+from gongzhi.mediation import views
+
 app_name = "mediation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+]
