@@ -37,6 +37,7 @@ def listing_for(user: User) -> QuerySet[Event]:
             waiting=Count("registrations", filter=Q(registrations__status=R.WAITLISTED)),
             applied=Count("registrations", filter=Q(registrations__status=R.APPLIED)),
         )
+        .order_by("-registration_opens_at", "-id")
     )
 
 

@@ -265,9 +265,7 @@ def register(request: HttpRequest, body: MediationDisputeIn):
     return 201, _detail(request, selectors.dispute_for(request.auth, created.pk))
 
 
-@router.post(
-    "/disputes/from-case", response={201: MediationDisputeDetailOut, **ERRORS}, summary="工单转入调解"
-)
+@router.post("/from-case", response={201: MediationDisputeDetailOut, **ERRORS}, summary="工单转入调解")
 def from_case(request: HttpRequest, body: MediationFromCaseIn):
     from gongzhi.cases import selectors as case_selectors
 
