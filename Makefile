@@ -31,11 +31,20 @@ static: gongzhi/static/vendor/.built
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
+# The platform as production runs it, on SQLite with demo data: gunicorn (DEBUG off, static files
+# by whitenoise), the task worker and the scheduler, started and stopped together by `gongzhi
+# serve` (Ctrl-C stops all three). The keys below are THE DEMO'S: public, fixed, for this machine's
+# demo database only; a deployment sets its own in /etc/gongzhi/gongzhi.env (docs/deploy.md).
+# GONGZHI_DEMO_MODE=1 says so explicitly: with DEBUG off, the production checks refuse demo keys
+# unless demo mode is on.
+# Plain HTTP on 127.0.0.1, so no HTTPS redirect and no secure-only cookies.
 demo: venv static
-	$(BIN)/gongzhi migrate --noinput
-	$(BIN)/gongzhi demo --if-empty
-	$(BIN)/gongzhi sweep
-	$(BIN)/gongzhi runserver 127.0.0.1:$(PORT)
+	GONGZHI_DEBUG=0 GONGZHI_HTTPS=0 GONGZHI_SECURE_COOKIES=0 \
+	GONGZHI_DEMO_MODE=1 \
+	GONGZHI_SECRET_KEY=gongzhi-demo-insecure-key-change-me-in-production-0123456789 \
+	GONGZHI_FIELD_KEYS=demo1:aes:A7lhx7s0D2jjzsmN6P5dzxFMur3SsG7/wVaY3qPiqfo= \
+	GONGZHI_BLIND_INDEX_KEY=iK8VIU1faXxal2TVoXcJAZP1NjpWUuA0mWN3+hsXCP8= \
+	$(BIN)/gongzhi serve --demo --port $(PORT)
 
 test: venv static
 	$(BIN)/ruff check .

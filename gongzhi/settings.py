@@ -11,10 +11,15 @@ VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("GONGZHI_DEBUG", "1") == "1"
-# The demo's key is fixed and public; a deployment must set GONGZHI_SECRET_KEY.
-SECRET_KEY = os.environ.get(
-    "GONGZHI_SECRET_KEY", "gongzhi-demo-insecure-key-change-me-in-production-0123456789"
-)
+# Demo mode allows the public demo keys (this secret key, the registry's field and blind-index
+# keys). It follows DEBUG unless GONGZHI_DEMO_MODE says otherwise: `make demo` and `make test`
+# run with DEBUG on, so they are in demo mode; production settings (GONGZHI_DEBUG=0) are not, and
+# every management command, `check --deploy` and the web units' ExecStartPre then refuse to start
+# with a demo or placeholder key (gongzhi.core.checks, gongzhi.registry.checks). A public demo
+# server with GONGZHI_DEBUG=0 says GONGZHI_DEMO_MODE=1 explicitly.
+GONGZHI_DEMO_MODE = os.environ.get("GONGZHI_DEMO_MODE", "1" if DEBUG else "0") == "1"
+DEMO_SECRET_KEY = "gongzhi-demo-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -112,6 +117,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "gongzhi.accounts.validators.ContainsUserAttributeValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

@@ -10,6 +10,8 @@ const files = {
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
   "echarts/dist/echarts.min.js": "echarts.min.js",
   "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+  // collectstatic (the manifest storage) follows the sourceMappingURL comment: ship the map.
+  "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
   "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
   "leaflet/dist/images": "leaflet/images",
   "@picocss/pico/css/pico.min.css": "pico.min.css",

@@ -1,6 +1,6 @@
 """The workloads, in the order they run. Each is `run(scale, log) -> list[Row]`."""
 
-from bench.workloads import dashboard, geo, http, intake, partition, peer, queue, slots
+from bench.workloads import dashboard, geo, http, intake, partition, peer, queue, slots, text
 
 REGISTRY = [
     ("queue", queue.run),
@@ -10,6 +10,7 @@ REGISTRY = [
     ("http", http.run),
     ("registry", slots.registry_import),
     ("duplicates", slots.duplicate_lookup),
+    ("text", text.run),
     ("peer", peer.run),
     ("partition", partition.run),
 ]

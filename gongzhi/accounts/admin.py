@@ -27,6 +27,10 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "action", "object_type", "object_id", "reason", "ip"]
     list_filter = ["action", "object_type"]
 
+    # Audit rows are written by the code that reads or exports, never by hand (issue 12).
+    def has_add_permission(self, request) -> bool:
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 

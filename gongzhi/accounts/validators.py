@@ -23,3 +23,30 @@ class CharacterClassesValidator:
 
     def get_help_text(self) -> str:
         return _("密码须包含小写字母、大写字母、数字、符号中的至少 %(n)d 类。") % {"n": self.min_classes}
+
+
+class ContainsUserAttributeValidator:
+    """No password that contains the user name, the display name or the phone number
+    (`leader2026Leader` for `leader`): Django's similarity check compares whole strings and lets
+    a name padded with digits through."""
+
+    ATTRIBUTES = ("username", "display_name", "phone", "email")
+
+    def __init__(self, min_length: int = 3):
+        self.min_length = min_length
+
+    def validate(self, password: str, user=None) -> None:
+        if user is None:
+            return
+        lowered = password.casefold()
+        for attribute in self.ATTRIBUTES:
+            value = str(getattr(user, attribute, "") or "")
+            parts = {value, *value.replace("@", " ").replace(".", " ").replace("_", " ").split()}
+            for part in parts:
+                if len(part) >= self.min_length and part.casefold() in lowered:
+                    raise ValidationError(
+                        _("密码不能包含用户名、姓名或手机号。"), code="password_contains_user_attribute"
+                    )
+
+    def get_help_text(self) -> str:
+        return _("密码不能包含用户名、姓名或手机号。")

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from gongzhi.accounts.idempotency import run_once
 from gongzhi.accounts.models import Unit
-from gongzhi.cases import rules as case_rules
+from gongzhi.cases import actions as case_actions
 from gongzhi.cases import selectors, services
 from gongzhi.cases.models import Case, Category
 from gongzhi.cases.schemas import (
@@ -34,6 +34,7 @@ from gongzhi.cases.schemas import (
     NoteIn,
     RateIn,
     ReasonIn,
+    ReclassifyIn,
     ReplyIn,
     UnitOut,
     VerifyIn,
@@ -75,7 +76,7 @@ def detail_of(user, case: Case) -> dict:
         reply_text=case.reply_text,
         rating=case.rating,
         master=case.master.number if case.master_id else None,
-        allowed_actions=[a for a in case_rules.CASE_ACTIONS if permissions.has(user, f"case.{a}", case)],
+        allowed_actions=case_actions.available(user, case),
         timeline=[EventOut.from_event(e) for e in selectors.timeline(case)],
     )
     return data
@@ -314,6 +315,37 @@ def reopen(request: HttpRequest, number: str, payload: ReasonIn):
     case = services.reopen_case(
         case=_case(request, number),
         actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, case)
+
+
+def _category(pk: int) -> Category:
+    category = Category.objects.filter(pk=pk).first()
+    if category is None:
+        raise NotFound(_("类别不存在：%(id)s") % {"id": pk}, code="category_not_found")
+    return category
+
+
+@_action("/{number}/reclassify", "改类（调度员：改正类别，理由记入时间线）")
+def reclassify(request: HttpRequest, number: str, payload: ReclassifyIn):
+    case = services.reclassify_case(
+        case=_case(request, number),
+        actor=request.auth,
+        category=_category(payload.category),
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, case)
+
+
+@_action("/{number}/reclassify-request", "申请改类（承办单位）")
+def request_reclassification(request: HttpRequest, number: str, payload: ReclassifyIn):
+    case = services.request_reclassification(
+        case=_case(request, number),
+        actor=request.auth,
+        category=_category(payload.category),
         reason=payload.reason,
         expected_version=payload.expected_version,
     )

@@ -246,3 +246,17 @@ class QueueFilterForm(forms.Form):
         tops = Category.objects.filter(active=True, parent__isnull=True).order_by("sort", "code")
         self.fields["category"].choices = [("", _("全部"))] + [(c.pk, c.name) for c in tops]
         self.fields["area"].choices = [("", _("全部"))] + [(a.pk, a.name) for a in (areas or [])]
+
+
+class ReclassifyForm(forms.Form):
+    """Reclassification (dispatchers) and the request for it (the unit handling the case)."""
+
+    category = CategoryField()
+    note = forms.CharField(
+        label=_("改类理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}), required=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["category"].label = _("正确的类别")

@@ -82,6 +82,8 @@ class Action(models.TextChoices):
     MERGE = "merge", _("合并")
     NOTE = "note", _("备注")
     OVERDUE = "overdue", _("超时")
+    RECLASSIFY = "reclassify", _("改类")
+    RECLASSIFY_REQUEST = "reclassify_request", _("申请改类")
 
 
 class Category(models.Model):

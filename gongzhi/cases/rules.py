@@ -55,6 +55,9 @@ CASE_RULES = {
     "case.resume": role("dispatcher", "leader") & in_scope,
     "case.note": WORKERS & in_scope & ((~HANDLERS) | unit_member),
     "case.rate_by_phone": DISPATCHERS & in_scope,
+    # Correcting a wrong category: the dispatchers decide; the unit handling it may ask.
+    "case.reclassify": DISPATCHERS & in_scope,
+    "case.reclassify_request": role("handler", "neighbourhood") & in_scope & unit_member,
 }
 
 RULES = {

@@ -172,6 +172,11 @@ class ReasonIn(Versioned):
     reason: str = Field(..., max_length=500)
 
 
+class ReclassifyIn(Versioned):
+    category: int = Field(..., description="the correct (second-level) category's id")
+    reason: str = Field(..., max_length=500)
+
+
 class AssignIn(Versioned):
     tier: int = Field(..., ge=1, le=3)
     unit: int

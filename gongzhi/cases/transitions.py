@@ -25,6 +25,14 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Action.MERGE: {S.REPORTED: S.MERGED, S.ACCEPTED: S.MERGED, S.ASSIGNED: S.MERGED},
     Action.NOTE: {s: s for s in Status.values},
     Action.OVERDUE: {s: s for s in (S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.REPLIED, S.VERIFIED)},
+    # A wrong category is corrected while the case is open and after it is closed (the rates by
+    # category and the text model's training read finished cases); not once rejected or merged.
+    Action.RECLASSIFY: {
+        s: s
+        for s in (S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.REPLIED, S.VERIFIED, S.SUSPENDED, S.CLOSED, S.RATED)
+    },
+    # The unit handling it may ask the dispatchers for another category.
+    Action.RECLASSIFY_REQUEST: {S.ASSIGNED: S.ASSIGNED, S.SUSPENDED: S.SUSPENDED},
 }
 
 

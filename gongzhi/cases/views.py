@@ -3,7 +3,6 @@ dashboard and the outbox. Thin: parse, call one selector or service, render."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.cases import forms, metrics, selectors, services, transitions
-from gongzhi.cases.models import Action, Attachment, Case
+from gongzhi.cases import actions as case_actions
+from gongzhi.cases import forms, metrics, selectors, services
+from gongzhi.cases.actions import ACTIONS
+from gongzhi.cases.models import Attachment, Case
 from gongzhi.core import rules as permissions
 from gongzhi.core.dbrouter import use_replica
 from gongzhi.core.errors import DomainError, NotFound
@@ -24,55 +25,9 @@ from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.selectors import subtree
 
 
-@dataclass
-class ActionSpec:
-    action: str
-    permission: str
-    form: type
-    label: str
-    # Which tiers it applies to (None: any).
-    tiers: tuple[int, ...] | None = None
-
-
-ACTIONS: dict[str, ActionSpec] = {
-    "accept": ActionSpec(Action.ACCEPT, "case.accept", forms.OptionalNoteForm, _("受理")),
-    "assign": ActionSpec(Action.ASSIGN, "case.assign", forms.AssignForm, _("派遣")),
-    "reject": ActionSpec(Action.REJECT, "case.reject", forms.NoteForm, _("不予受理")),
-    "escalate": ActionSpec(Action.ESCALATE, "case.escalate", forms.EscalateForm, _("升级"), tiers=(1, 2)),
-    "consult": ActionSpec(Action.CONSULT, "case.consult", forms.MeetingForm, _("记录网格会商"), tiers=(2,)),
-    "coordinate": ActionSpec(
-        Action.COORDINATE, "case.coordinate", forms.MeetingForm, _("记录街道协调决定"), tiers=(3,)
-    ),
-    "reply": ActionSpec(Action.REPLY, "case.reply", forms.ReplyForm, _("反馈办理结果")),
-    "verify": ActionSpec(Action.VERIFY, "case.verify", forms.VerifyForm, _("核查")),
-    "close": ActionSpec(Action.CLOSE, "case.close", forms.OptionalNoteForm, _("结案")),
-    "suspend_request": ActionSpec(
-        Action.SUSPEND_REQUEST, "case.suspend_request", forms.NoteForm, _("申请挂起")
-    ),
-    "suspend_approve": ActionSpec(Action.SUSPEND, "case.suspend_approve", forms.ApproveForm, _("审批挂起")),
-    "resume": ActionSpec(Action.RESUME, "case.resume", forms.OptionalNoteForm, _("恢复处置")),
-    "reopen": ActionSpec(Action.REOPEN, "case.reopen", forms.NoteForm, _("重新打开")),
-    "merge": ActionSpec(Action.MERGE, "case.merge", forms.MergeForm, _("合并到主工单")),
-    "rate": ActionSpec(Action.RATE, "case.rate_by_phone", forms.PhoneRatingForm, _("电话回访评价")),
-    "note": ActionSpec(Action.NOTE, "case.note", forms.NoteForm, _("添加备注")),
-}
-
-
 def available_actions(user, case: Case) -> list[str]:
     """The actions this user may take on this case now (what to show; the service decides)."""
-    names = []
-    for name, spec in ACTIONS.items():
-        if spec.tiers and case.tier not in spec.tiers:
-            continue
-        if name == "suspend_request" and case.suspension_requested:
-            continue
-        if name == "suspend_approve" and not case.suspension_requested:
-            continue
-        if not transitions.allowed(case.status, spec.action):
-            continue
-        if permissions.has(user, spec.permission, case):
-            names.append(name)
-    return names
+    return case_actions.available(user, case)
 
 
 def _bound_form(name: str, case: Case, data=None, files=None):
@@ -85,6 +40,9 @@ def _bound_form(name: str, case: Case, data=None, files=None):
         tier = case.tier or case.category.default_tier
         unit = services.default_unit(case, tier)
         form.initial = {"tier": tier, "unit": unit.pk if unit else None}
+    if name == "reclassify" and data is None:
+        asked = services.pending_reclassification(case)
+        form.initial = {"category": asked.pk} if asked else {}
     if name in ("consult", "coordinate") and data is None:
         form.initial = {"held_on": timezone.localdate()}
     return form
@@ -133,6 +91,9 @@ def _run(name: str, case: Case, user, data: dict, version: int) -> Case:
         return services.rate_case(
             rating=data["rating"], solved=data["solved"], comment=data.get("comment", ""), **common
         )
+    if name in ("reclassify", "reclassify_request"):
+        service = services.reclassify_case if name == "reclassify" else services.request_reclassification
+        return service(category=data["category"], reason=note, **common)
     if name == "note":
         return services.add_note(case=case, actor=user, note=note, photos_=photos)
     raise Http404

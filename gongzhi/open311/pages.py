@@ -10,19 +10,20 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
-from gongzhi.open311 import services
-from gongzhi.open311.models import ApiKey, ApiToken
-from gongzhi.territory.selectors import subdistricts
+from gongzhi.open311 import selectors, services
+from gongzhi.open311.models import ApiToken
 
 
 @login_required
 def keys(request: HttpRequest) -> HttpResponse:
     if not permissions.has(request.user, "apikey.manage"):
         return render(request, "open311/keys.html", {"forbidden": True}, status=403)
-    context: dict = {"subdistricts": subdistricts(), "keys": ApiKey.objects.select_related("subdistrict")}
+    choices = selectors.key_subdistricts_for(request.user)
+    context: dict = {"subdistricts": choices, "keys": selectors.keys_for(request.user)}
     if request.method == "POST":
         try:
-            subdistrict = subdistricts().filter(pk=request.POST.get("subdistrict") or 0).first()
+            # Only the subdistricts in the administrator's scope can be chosen.
+            subdistrict = choices.filter(pk=request.POST.get("subdistrict") or 0).first()
             if subdistrict is None:
                 raise DomainError(_("请选择街道。"))
             rate = request.POST.get("rate_limit", "60").strip()
@@ -44,7 +45,8 @@ def keys(request: HttpRequest) -> HttpResponse:
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.has(request.user, "apikey.manage"):
         return render(request, "open311/keys.html", {"forbidden": True}, status=403)
-    services.revoke_key(key=get_object_or_404(ApiKey, pk=pk), actor=request.user)
+    # A key outside the administrator's scope does not exist for it.
+    services.revoke_key(key=get_object_or_404(selectors.keys_for(request.user), pk=pk), actor=request.user)
     return redirect("open311:keys")
 
 

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from gongzhi.cases.models import FINISHED_STATUSES, Action, Case, CaseEvent, Category, Status
 from gongzhi.open311.models import ApiKey, ServiceAttribute
-from gongzhi.territory.models import Area
+from gongzhi.open311.rules import KEY_ADMINS
+from gongzhi.territory.models import Area, AreaKind
+from gongzhi.territory.scope import scoped
 
 PUBLIC_UPDATE_ACTIONS = [
     Action.ACCEPT,
@@ -68,6 +70,24 @@ def iso(moment: dt.datetime | None) -> str | None:
 
 def open_or_closed(status: str) -> str:
     return "closed" if status in FINISHED_STATUSES else "open"
+
+
+# ---------------------------------------------------------------- keys (administrators)
+
+
+def keys_for(user) -> QuerySet[ApiKey]:
+    """The Open311 keys an administrator manages: those of the subdistricts in its scope."""
+    return scoped(ApiKey.objects.all(), user, roles=KEY_ADMINS, area_field="subdistrict").select_related(
+        "subdistrict"
+    )
+
+
+def key_subdistricts_for(user) -> QuerySet[Area]:
+    """The subdistricts an administrator may issue keys for (the form's choices)."""
+    qs = Area.objects.filter(kind=AreaKind.SUBDISTRICT)
+    return scoped(qs, user, roles=KEY_ADMINS, subdistrict_field=None, area_field="subdistrict").order_by(
+        "code"
+    )
 
 
 # ---------------------------------------------------------------- services

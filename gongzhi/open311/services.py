@@ -40,7 +40,7 @@ def issue_key(
     """A new Open311 key for a client system; returns the row and the secret (shown once).
     `actor` None means the command line (the operator of the server)."""
     if actor is not None:
-        permissions.require(actor, "apikey.manage")
+        permissions.require(actor, "apikey.manage", subdistrict)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("请填写客户端系统的名称。"))
@@ -70,7 +70,7 @@ def issue_key(
 @transaction.atomic
 def revoke_key(*, key: ApiKey, actor: User | None) -> ApiKey:
     if actor is not None:
-        permissions.require(actor, "apikey.manage")
+        permissions.require(actor, "apikey.manage", key)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

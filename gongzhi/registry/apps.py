@@ -9,7 +9,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from gongzhi.core.rules import register
-        from gongzhi.registry import rules
+        from gongzhi.registry import checks, rules  # noqa: F401  (checks registers the key checks)
 
         register(rules.RULES, listings=rules.LISTINGS)
         from django.utils.translation import gettext_lazy as _

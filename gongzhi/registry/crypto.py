@@ -107,6 +107,11 @@ def current_key() -> Key:
     return keys()[0]
 
 
+def configured(name: str, default: str) -> str:
+    """The configured value of a key setting (settings, then environment, then the default)."""
+    return _setting(name, default)
+
+
 def using_demo_keys() -> bool:
     return _setting("GONGZHI_FIELD_KEYS", DEMO_FIELD_KEYS) == DEMO_FIELD_KEYS
 

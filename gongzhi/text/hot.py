@@ -1,11 +1,18 @@
 """Hot issues: groups of reports about the same thing in the same place, ranked by size, growth
 and public support. Pure Python + scikit-learn (no Django).
 
-Texts become TF-IDF vectors of character 2–3-grams (place names such as "丽发新城" and the
-problem, "搅拌站", are both runs of characters); reports are grouped by average-linkage
-agglomerative clustering on cosine distance, so a group is held together by all its members and
-does not chain through one loose pair. Optionally only reports in the same place key (a
-subdistrict, a map cell) may share a group.
+Texts become TF-IDF vectors of their words (jieba with the deployment's place names from the
+registry, so "丽发新城" and "搅拌站" are one word each; the title counted three times; words common
+to more than 2 % of the reports left out). Reposts are collapsed first (a family of near-identical
+reports is one row), then reports are grouped by average-linkage agglomerative clustering on
+cosine distance, so a group is held together by all its members and does not chain through one
+loose pair, and groups whose centroids are close are joined (one matter told in two ways).
+Where two reports (or groups) both name places (`duplicates.places`) and share none, their
+similarity is halved: the same problem in two estates is two matters.
+Optionally only reports in the same place key (a subdistrict, a map cell) may share a group.
+
+`evaluate(clusters, readings)` scores clusters against people's readings of the same messages
+(for each issue, the Jaccard index of the best-matching cluster).
 """
 
 from __future__ import annotations
@@ -100,24 +107,85 @@ class Cluster:
     members: list[Item] = field(default_factory=list)
 
 
-def _vectors(texts: Sequence[str]) -> sp.csr_matrix:
+def _vectors(items: Sequence[Item], words: Words) -> sp.csr_matrix:
+    """Unit TF-IDF vectors of the words of each report (jieba with the deployment's own place
+    names), its title counted three times: the title says what the matter is, the details add
+    the words of the place and the problem. Words in one report only, or in more than 2 % of
+    them (and more than 20), are left out: they tell no two local matters apart."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
-    x = vec.fit_transform([normalise(t) for t in texts]).tocsc()
+    docs = []
+    for it in items:
+        title = [w for w in words(normalise(it.title)) if len(w) >= 2]
+        body = [w for w in words(normalise(it.text)) if len(w) >= 2]
+        docs.append(title * 3 + body)
+    vec = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, dtype=np.float32)
+    x = vec.fit_transform(docs).tocsc()
     df = np.diff(x.indptr)
-    cols = np.nonzero((df >= 2) & (df <= max(20, 0.05 * x.shape[0])))[0]
-    return x[:, cols].tocsr()
+    cols = np.nonzero((df >= 2) & (df <= max(20, 0.02 * x.shape[0])))[0]
+    x = x[:, cols].tocsr()
+    return _unit_rows(x)
 
 
-def _groups(x: sp.csr_matrix, threshold: float) -> list[list[int]]:
+def _unit_rows(x: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
+
+
+def _collapse_reposts(x: sp.csr_matrix, at: float) -> tuple[sp.csr_matrix, list[list[int]]]:
+    """One row for each family of reposts (rows at least `at` similar, transitively): the
+    family's mean. A matter posted ten times then weighs once in the clustering, and does not
+    pull the average of its issue towards its own wording."""
+    from scipy.sparse.csgraph import connected_components
+
+    sims = (x @ x.T).tocsr()
+    _, comp = connected_components(sims.multiply(sims >= at), directed=False)
+    families: dict[int, list[int]] = {}
+    for i, c in enumerate(comp.tolist()):
+        families.setdefault(c, []).append(i)
+    members = list(families.values())
+    rows = sp.vstack([sp.csr_matrix(x[m].mean(axis=0)) for m in members]).tocsr()
+    return _unit_rows(rows), members
+
+
+def _place_matrix(items: Sequence[Item]) -> sp.csr_matrix:
+    """Which named places (`duplicates.places`: an estate, a road, a kindergarten) each report
+    names, as a 0/1 matrix (reports × places)."""
+    from gongzhi.text.duplicates import places
+
+    index: dict[str, int] = {}
+    rows, cols = [], []
+    for r, it in enumerate(items):
+        for name in places(it.title + "。" + it.text):
+            rows.append(r)
+            cols.append(index.setdefault(name, len(index)))
+    data = np.ones(len(rows), dtype=np.float32)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(items), max(1, len(index))))
+
+
+def _place_weighed(sims: sp.csr_matrix, named: sp.csr_matrix | None) -> sp.csr_matrix:
+    """Similarities times PLACE_PENALTY where both rows name places and share none: the same
+    problem in two estates is two matters."""
+    if named is None:
+        return sims
+    from gongzhi.text.duplicates import PLACE_PENALTY
+
+    has = sp.diags((np.diff(named.indptr) > 0).astype(np.float32))
+    shared = (named @ named.T).astype(bool).astype(np.float32)
+    both = (has @ sims @ has).tocsr()
+    apart = both - both.multiply(shared)
+    return (sims - apart * (1.0 - PLACE_PENALTY)).tocsr()
+
+
+def _groups(x: sp.csr_matrix, threshold: float, named: sp.csr_matrix | None = None) -> list[list[int]]:
     """Average-linkage groups with mean similarity ≥ threshold (components of the similarity
     graph first, so the dense clustering only ever sees one component at a time)."""
     from scipy.sparse.csgraph import connected_components
     from sklearn.cluster import AgglomerativeClustering
 
     n = x.shape[0]
-    sims = (x @ x.T).tocsr()
+    sims = _place_weighed((x @ x.T).tocsr(), named)
     graph = sims.multiply(sims >= threshold)
     _, comp = connected_components(graph, directed=False)
     groups: list[list[int]] = []
@@ -142,7 +210,9 @@ def _groups(x: sp.csr_matrix, threshold: float) -> list[list[int]]:
     return groups
 
 
-def _merge(x: sp.csr_matrix, groups: list[list[int]], at: float) -> list[list[int]]:
+def _merge(
+    x: sp.csr_matrix, groups: list[list[int]], at: float, named: sp.csr_matrix | None = None
+) -> list[list[int]]:
     """Join groups whose centroids are at least `at` similar (average linkage sometimes splits
     one issue told in two ways, e.g. "捆绑销售车位" from buyers and from railway staff)."""
     from scipy.sparse.csgraph import connected_components
@@ -153,7 +223,10 @@ def _merge(x: sp.csr_matrix, groups: list[list[int]], at: float) -> list[list[in
     norms = np.sqrt(np.asarray(cent.multiply(cent).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     cent = sp.diags(1.0 / norms) @ cent
-    sims = (cent @ cent.T).tocsr()
+    group_named = None
+    if named is not None:
+        group_named = sp.vstack([sp.csr_matrix(named[g].max(axis=0)) for g in groups]).tocsr()
+    sims = _place_weighed((cent @ cent.T).tocsr(), group_named)
     _, comp = connected_components(sims.multiply(sims >= at), directed=False)
     merged: dict[int, list[int]] = {}
     for g, c in zip(groups, comp, strict=True):
@@ -179,12 +252,13 @@ def top_terms(
 def hot_issues(
     items: Sequence[Item],
     *,
-    threshold: float = 0.2,
+    threshold: float = 0.3,
     min_size: int = 3,
     now: dt.datetime | None = None,
     recent_days: float = 30,
     words: Words | None = None,
-    merge_at: float = 0.4,
+    merge_at: float = 0.3,
+    repost_at: float = 0.8,
 ) -> list[Cluster]:
     """Groups of at least `min_size` items, best first by
     score = size + 2 × (items in the last `recent_days` before `now`) + ½·log2(1 + support)."""
@@ -196,15 +270,23 @@ def hot_issues(
     places: dict[Hashable, list[int]] = {}
     for i in order:
         places.setdefault(items[i].place, []).append(i)
+    words = words or Words()
     for members in places.values():
         if len(members) < 2:
             continue
-        x = _vectors([items[i].text for i in members])
-        groups += [[members[j] for j in g] for g in _merge(x, _groups(x, threshold), merge_at)]
+        part = [items[i] for i in members]
+        x, families = _collapse_reposts(_vectors(part, words), repost_at)
+        named = _place_matrix(part)
+        named = sp.vstack([sp.csr_matrix(named[f].max(axis=0)) for f in families]).tocsr()
+        found = _merge(x, _groups(x, threshold, named), merge_at, named)
+        grouped = {f for g in found for f in g}
+        # A family of reposts is a group of its own even when nothing else joins it.
+        found += [[f] for f in range(len(families)) if f not in grouped and len(families[f]) > 1]
+        for g in found:
+            groups.append([members[j] for f in g for j in families[f]])
     groups = [g for g in groups if len(g) >= min_size]
     if not groups:
         return []
-    words = words or Words()
     title_df: Counter = Counter()
     in_groups = {i for g in groups for i in g}
     # Document frequencies of title words over everything, for distinctive top terms; only the
@@ -240,3 +322,43 @@ def hot_issues(
         out.append(cluster)
     out.sort(key=lambda c: (-c.score, -c.size, str(c.ids[0])))
     return out
+
+
+# ---------------------------------------------------------------- evaluation against readings
+
+
+@dataclass
+class IssueScore:
+    name: str
+    size: int
+    best_jaccard: float
+    best_size: int
+
+
+def agreed_issues(readings: dict[str, dict[str, set]], *, overlap: float = 0.3) -> dict[str, set]:
+    """The issues two readings agree on: for each pair of issues of two different readers whose
+    Jaccard index is at least `overlap`, the messages both put in it."""
+    names = sorted(readings)
+    out: dict[str, set] = {}
+    for n, first in enumerate(names):
+        for second in names[n + 1 :]:
+            for i, a in readings[first].items():
+                for j, b in readings[second].items():
+                    if a and b and len(a & b) / len(a | b) >= overlap:
+                        out[f"{first}:{i}∩{second}:{j}"] = a & b
+    return out
+
+
+def evaluate(clusters: Sequence[Cluster], issues: dict[str, set]) -> list[IssueScore]:
+    """For each issue, the cluster with the highest Jaccard index against it."""
+    sets = [{str(i) for i in c.ids} for c in clusters]
+    scores = []
+    for name, members in issues.items():
+        wanted = {str(i) for i in members}
+        best, best_size = 0.0, 0
+        for found in sets:
+            score = len(wanted & found) / len(wanted | found)
+            if score > best:
+                best, best_size = score, len(found)
+        scores.append(IssueScore(name, len(wanted), best, best_size))
+    return scores

@@ -29,11 +29,12 @@ FINDINGS = [
     ("家庭和睦，无特殊需求。", ""),
     ("孩子放学无人照看。", "课后托管信息"),
 ]
+# (title, description, the category's code in cases/data/categories.csv)
 PROBLEMS = [
-    ("楼道堆物", "楼道内堆放杂物，影响消防通道。"),
-    ("电动车飞线充电", "楼下有电动车从窗口拉线充电。"),
-    ("路灯不亮", "小区内路灯损坏多日未修。"),
-    ("垃圾分类点满溢", "垃圾箱房周边有溢出。"),
+    ("楼道堆物", "楼道内堆放杂物，影响消防通道。", "1602"),
+    ("电动车飞线充电", "楼下有电动车从窗口拉线充电。", "1601"),
+    ("路灯不亮", "小区内路灯损坏多日未修。", "1614"),
+    ("垃圾分类点满溢", "垃圾箱房周边有溢出。", "1612"),
 ]
 ORG_FINDINGS = [
     "经营正常，消防器材在有效期内。",
@@ -62,7 +63,8 @@ def seed(
     *, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None = None, share: float = 0.45
 ) -> None:
     today = timezone.localdate()
-    leaves = list(Category.objects.filter(active=True, parent__isnull=False))
+    categories = Category.objects.in_bulk([code for _t, _d, code in PROBLEMS], field_name="code")
+    problems = [(t, d, categories[code]) for t, d, code in PROBLEMS if code in categories]
     for subdistrict in subdistricts:
         visitors = _visitors(subdistrict)
         if not visitors:
@@ -102,9 +104,9 @@ def seed(
                 dt.datetime.combine(visited_on, dt.time(9 + rng.randrange(8), rng.randrange(60)))
             )
             specs = []
-            if leaves and rng.random() < 0.12:
-                title, description = rng.choice(PROBLEMS)
-                specs.append(services.CaseSpec(rng.choice(leaves), title, description))
+            if problems and rng.random() < 0.12:
+                title, description, category = rng.choice(problems)
+                specs.append(services.CaseSpec(category, title, description))
             if kind == "h":
                 findings, needs = rng.choice(FINDINGS)
                 met = target.members.first()

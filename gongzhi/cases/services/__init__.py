@@ -30,6 +30,11 @@ from gongzhi.cases.services.handling import (
 )
 from gongzhi.cases.services.intake import create_case
 from gongzhi.cases.services.overdue import mark_overdue, notify_due_soon
+from gongzhi.cases.services.reclassify import (
+    pending_reclassification,
+    reclassify_case,
+    request_reclassification,
+)
 
 __all__ = [
     "PUBLIC_ACTOR_LABEL",
@@ -46,12 +51,15 @@ __all__ = [
     "mark_overdue",
     "merge_case",
     "notify_due_soon",
+    "pending_reclassification",
     "rate_case",
     "record_consultation",
+    "reclassify_case",
     "record_coordination",
     "reject_case",
     "reopen_case",
     "reply_case",
+    "request_reclassification",
     "request_suspension",
     "resume_case",
     "verify_case",

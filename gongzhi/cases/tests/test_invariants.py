@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gongzhi.cases import rollup, selectors, services
-from gongzhi.cases.models import Case, CaseEvent, Rating, Status
+from gongzhi.cases.models import Case, CaseEvent, Category, Rating, Status
 from gongzhi.cases.tests.helpers import public_report
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
@@ -31,6 +31,8 @@ ACTIONS = [
     "suspend_approve",
     "resume",
     "note",
+    "reclassify",
+    "reclassify_request",
 ]
 
 
@@ -79,6 +81,12 @@ def perform(world, case, action, actor):
             services.resume_case(case=case, actor=actor)
         case "note":
             services.add_note(case=case, actor=actor, note="电话联系反映人")
+        case "reclassify" | "reclassify_request":
+            other = world.category.parent.children.exclude(pk=case.category_id).first() or world.category
+            service = (
+                services.reclassify_case if action == "reclassify" else services.request_reclassification
+            )
+            service(case=case, actor=actor, category=other, reason="类别选错")
 
 
 def check_invariants(world, case: Case) -> None:
@@ -125,6 +133,9 @@ def check_invariants(world, case: Case) -> None:
 )
 @given(steps=st.lists(st.tuples(st.sampled_from(ACTIONS), st.sampled_from(ROLES)), min_size=1, max_size=14))
 def test_random_actions_keep_invariants(world, steps):
+    Category.objects.get_or_create(
+        code="0199", defaults={"name": "其他市容", "parent": world.parent_category}
+    )
     case = public_report(world)
     for action, role in steps:
         actor = world.a.users[role]

@@ -5,8 +5,8 @@ import pytest
 
 from gongzhi.cases import metrics, selectors
 from gongzhi.cases import rules as case_rules
+from gongzhi.cases.actions import ACTIONS
 from gongzhi.cases.tests.helpers import assigned_case
-from gongzhi.cases.views import ACTIONS
 from gongzhi.core import rules as permissions
 
 ROLES = ["auditor", "leader", "dispatcher", "handler", "neighbourhood", "gridworker", "station"]
@@ -30,6 +30,8 @@ EXPECTED = {
     "case.resume": {"dispatcher", "leader"},
     "case.note": {"leader", "dispatcher", "neighbourhood", "gridworker"},
     "case.rate_by_phone": {"dispatcher"},
+    "case.reclassify": {"dispatcher"},
+    "case.reclassify_request": {"neighbourhood"},
 }
 
 

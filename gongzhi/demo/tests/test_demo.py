@@ -187,3 +187,26 @@ def test_extension_modules_are_found_in_installed_app_order():
     order = [c.name for c in apps.get_app_configs()]
     assert [m.removesuffix(".demo") for m in found] == [n for n in order if f"{n}.demo" in found]
     assert "gongzhi.demo.demo" not in found
+
+
+def test_every_demo_case_carries_the_category_its_story_is_about(demo):
+    from gongzhi.demo import stories
+    from gongzhi.visits.demo import PROBLEMS
+
+    visit_codes = {title: code for title, _description, code in PROBLEMS}
+    cases = list(Case.objects.select_related("category"))
+    assert cases
+    for case in cases:
+        if case.title in visit_codes:
+            assert case.category.code == visit_codes[case.title], (case.title, str(case.category))
+        else:
+            assert case.category.code in stories.STORIES, (case.title, str(case.category))
+
+
+def test_demo_accounts_are_listed_at_any_time(demo):
+    out = io.StringIO()
+    call_command("demo", "--accounts", stdout=out)
+    listed = out.getvalue()
+    for username in ("dispatcher", "handler", "juwei", "wangge", "dispatcher_hn", "auditor_hn"):
+        assert f"\n{username} " in listed, listed
+    assert DEMO_PASSWORD in listed

@@ -120,3 +120,71 @@ def test_duplicates_command_finds_a_known_repost_pair(tmp_path):
     call_command("text", "duplicates", str(path), stdout=out)
     pairs = {tuple(sorted(line.split(",")[:2])) for line in out.getvalue().splitlines()}
     assert ("226753", "273925") in pairs
+
+
+# ------------------------------------------------------------ pairs and repost groups (issue 21)
+
+TEMPLATE = "{place}的物业公司长期不作为，电梯经常坏，楼道灯不亮，垃圾堆放无人清理，业主多次反映无果，请相关部门督促整改。"
+
+
+def test_template_complaints_about_different_estates_are_not_duplicates():
+    from gongzhi.text.duplicates import all_pairs
+
+    texts = [
+        TEMPLATE.format(place="金桂小区"),
+        TEMPLATE.format(place="银杏花园"),
+        "菜场后面的垃圾堆了三天没人清运。",
+    ]
+    texts += ["华阳路路灯坏了一个星期。", "学校门口早上堵车严重。"] * 3  # enough texts for the IDF
+    ids = list(range(len(texts)))
+    pairs = all_pairs(ids, texts, min_score=0.5)
+    assert (0, 1) not in {(a, b) for a, b, _ in pairs}
+    # The same template about the same estate, told twice, is a repost.
+    same = all_pairs(ids, [TEMPLATE.format(place="金桂小区")] * 2 + texts[2:], min_score=0.5)
+    assert (0, 1) in {(a, b) for a, b, _ in same}
+
+
+def test_a_repost_family_comes_back_as_one_group():
+    from gongzhi.text.duplicates import repost_groups
+
+    lamp = "。".join(LAMP)
+    texts = [
+        lamp,
+        "。".join(RUBBISH),
+        lamp + "请尽快修理！",
+        "。".join(LAMP_AGAIN),
+        lamp + "已经第三次反映了。",
+    ]
+    texts += ["学校门口早上堵车严重，希望交警来疏导。", "小区里有人养鸡，每天早上打鸣扰民。"]
+    groups = repost_groups(list("abcdefg"), texts, min_score=0.5)
+    family = next(g for g in groups if "a" in g)
+    assert {"a", "c", "e"} <= set(family) <= {"a", "c", "d", "e"}
+    assert groups[0] == family  # the largest first
+    assert not {"b", "f", "g"} & {i for g in groups for i in g}
+    assert sum(len(g) for g in groups) == len({i for g in groups for i in g})  # no id twice
+
+
+def test_pairs_do_not_depend_on_the_chunk_size():
+    from gongzhi.text.duplicates import all_pairs
+
+    texts = ["。".join(LAMP), "。".join(LAMP_AGAIN), "。".join(RUBBISH), "。".join(LAMP) + "快修", "无关的话"]
+    ids = list(range(len(texts)))
+    assert all_pairs(ids, texts, min_score=0.3, chunk=1) == all_pairs(ids, texts, min_score=0.3, chunk=1000)
+    assert all_pairs(ids, texts, min_score=0.3)
+
+
+def test_duplicates_command_prints_groups(tmp_path):
+    path = tmp_path / "m.csv"
+    write_rows(
+        path,
+        [
+            {"id": "1", "title": LAMP[0], "detail": LAMP[1], "time": "2026/5/1 10:00:00"},
+            {"id": "2", "title": LAMP[0], "detail": LAMP[1] + "请尽快修理", "time": "2026/5/2 10:00:00"},
+            {"id": "3", "title": RUBBISH[0], "detail": RUBBISH[1], "time": "2026/5/3 10:00:00"},
+            {"id": "4", "title": "堵车", "detail": "学校门口早上堵车严重。", "time": "2026/5/3 10:00:00"},
+        ],
+        ["id", "title", "detail", "time"],
+    )
+    out = io.StringIO()
+    call_command("text", "duplicates", str(path), "--groups", stdout=out)
+    assert out.getvalue().strip().splitlines() == ["1,2,1 2"]

@@ -29,9 +29,18 @@ class Command(BaseCommand):
         dup.add_argument("file")
         dup.add_argument("--min-score", type=float, default=0.5)
         dup.add_argument("--days", type=float, default=None, help="only pairs this close in time")
+        dup.add_argument(
+            "--groups", action="store_true", help="families of reposts instead of pairs: group,size,ids"
+        )
         hot = sub.add_parser("hot", help="clusters of messages about the same issue: size,ids,terms")
         hot.add_argument("file")
-        hot.add_argument("--threshold", type=float, default=0.2)
+        hot.add_argument("--threshold", type=float, default=0.3)
+        hot.add_argument(
+            "--evaluate",
+            metavar="READINGS",
+            help="score the clusters against people's readings (CSV team,issue,message_id): "
+            "for each issue the readers agree on, the best cluster's Jaccard index",
+        )
         hot.add_argument("--min-size", type=int, default=3)
         hot.add_argument("--top", type=int, default=0, help="print only the best N clusters")
 
@@ -98,9 +107,20 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc}") from exc
 
     def _duplicates(self, opts) -> None:
-        from gongzhi.text.duplicates import all_pairs
+        from gongzhi.text.duplicates import all_pairs, repost_groups
 
         msgs = self._messages(opts["file"])
+        if opts["groups"]:
+            groups = repost_groups(
+                [m.id for m in msgs],
+                [m.text for m in msgs],
+                min_score=opts["min_score"],
+                times=[m.when for m in msgs],
+                days=opts["days"],
+            )
+            for number, members in enumerate(groups, 1):
+                self.stdout.write(f"{number},{len(members)},{' '.join(str(i) for i in members)}")
+            return
         pairs = all_pairs(
             [m.id for m in msgs],
             [m.text for m in msgs],
@@ -120,7 +140,38 @@ class Command(BaseCommand):
             threshold=opts["threshold"],
             min_size=opts["min_size"],
         )
+        if opts["evaluate"]:
+            self._hot_evaluate(clusters, opts["evaluate"])
+            return
         if opts["top"]:
             clusters = clusters[: opts["top"]]
         for c in clusters:
             self.stdout.write(f"{c.size},{' '.join(str(i) for i in c.ids)},{' '.join(c.terms)}")
+
+    def _hot_evaluate(self, clusters, path: str) -> None:
+        import csv
+        from collections import defaultdict
+
+        from gongzhi.text.hot import agreed_issues, evaluate
+
+        readings: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    readings[row["team"]][row["issue"]].add(row["message_id"])
+        except (OSError, KeyError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {path}: {exc} (columns team,issue,message_id)") from exc
+        agreed = agreed_issues(readings)
+        each = {f"{team}:{issue}": ids for team, issues in readings.items() for issue, ids in issues.items()}
+        self.stdout.write(
+            f"{len(clusters)} clusters, the largest {max((c.size for c in clusters), default=0)}"
+        )
+        for title, issues in (("issues the readers agree on", agreed), ("each reader's issues", each)):
+            scores = evaluate(clusters, issues)
+            self.stdout.write(f"\n{title}: issue,size,best_jaccard,best_cluster_size")
+            for s in scores:
+                self.stdout.write(f"{s.name},{s.size},{s.best_jaccard:.3f},{s.best_size}")
+            if scores:
+                mean = sum(s.best_jaccard for s in scores) / len(scores)
+                reached = sum(1 for s in scores if s.best_jaccard >= 0.5)
+                self.stdout.write(f"mean {mean:.3f}; {reached} of {len(scores)} at 0.5 or more")
