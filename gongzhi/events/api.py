@@ -16,7 +16,7 @@ from pydantic import Field
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.schemas import ErrorOut
 from gongzhi.events import selectors, services
-from gongzhi.events.models import Event, Registration
+from gongzhi.events.models import Event, ListeningItem, Registration
 from gongzhi.territory.models import Area
 
 router = Router(tags=["events"])
@@ -301,6 +301,72 @@ def cancel_registration(request: HttpRequest, pk: int, rid: int):
     if r is None:
         raise NotFound()
     return _registration(services.cancel_registration(registration=r, actor=request.auth))
+
+
+class EventsItemOut(Schema):
+    id: int
+    event_id: int
+    text: str
+    raised_by: str
+    answer: str
+    case_number: str | None
+    case_status: str | None
+
+
+class EventsItemIn(Schema):
+    text: str
+    raised_by: str = ""
+    address: str = ""
+    answer: str = ""
+
+
+class EventsRaiseCaseIn(Schema):
+    category_id: int
+
+
+def _item(i: ListeningItem) -> dict:
+    return {
+        "id": i.pk,
+        "event_id": i.event_id,
+        "text": i.text,
+        "raised_by": i.raised_by,
+        "answer": i.answer,
+        "case_number": i.case.number if i.case_id else None,
+        "case_status": i.case.status if i.case_id else None,
+    }
+
+
+@router.get("/events/{pk}/items", response={200: list[EventsItemOut], **ERRORS}, summary="倾听日问题及去向")
+def items(request: HttpRequest, pk: int):
+    e = selectors.event_for(request.auth, pk)
+    return [_item(i) for i in e.items.select_related("case")]
+
+
+@router.post("/events/{pk}/items", response={201: EventsItemOut, **ERRORS}, summary="记录倾听日问题")
+def add_item(request: HttpRequest, pk: int, body: EventsItemIn):
+    e = selectors.event_for(request.auth, pk)
+    i = services.record_item(
+        event=e,
+        actor=request.auth,
+        text=body.text,
+        raised_by=body.raised_by,
+        address=body.address,
+        answer=body.answer,
+    )
+    return 201, _item(i)
+
+
+@router.post("/events/{pk}/items/{iid}/case", response={200: EventsItemOut, **ERRORS}, summary="问题转为工单")
+def item_case(request: HttpRequest, pk: int, iid: int, body: EventsRaiseCaseIn):
+    from gongzhi.cases.models import Category
+
+    e = selectors.event_for(request.auth, pk)
+    i = e.items.filter(pk=iid).first()
+    if i is None:
+        raise NotFound()
+    category = Category.objects.filter(pk=body.category_id, active=True).first()
+    services.raise_case(item=i, actor=request.auth, category=category)
+    return _item(e.items.select_related("case").get(pk=iid))
 
 
 @router.post("/checkin", response={200: EventsCheckInOut, **ERRORS}, summary="凭签到码签到")

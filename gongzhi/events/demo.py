@@ -37,6 +37,14 @@ GIVEN = [
     "慧",
 ]
 
+HEARD = [
+    ("小区东门非机动车乱停，早高峰出门困难。", "赵阿姨", ""),
+    ("3号楼楼道灯坏了半个月。", "钱师傅", ""),
+    ("希望社区食堂增加老年人午餐窗口。", "孙老师", "街道已与食堂协商，下月起开设助餐窗口。"),
+    ("垃圾箱房傍晚气味大，希望增加清运。", "李先生", ""),
+    ("想了解加装电梯的办理流程。", "周女士", "居委会将于本月组织加装电梯政策说明会。"),
+]
+
 COURSES = [
     ("沪剧入门", 20, 8, Allocation.FIRST_COME, 34),
     ("茶艺与茶文化", 16, 6, Allocation.FIRST_COME, 25),
@@ -159,6 +167,10 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
                         ["书记当场答复，很满意。", "希望多办几次。", "停车问题还要跟进。", ""]
                     ),
                 )
+        # Items are left for the organiser to turn into cases on the page (the demo's cases all
+        # carry a point and a story category, which a heard problem does not have).
+        for text, who, answer in HEARD:
+            services.record_item(event=listening, actor=organiser, text=text, raised_by=who, answer=answer)
         made += 1
         # Open for registration now.
         for kind, title, capacity, days, demand in (

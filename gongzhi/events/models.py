@@ -236,3 +236,32 @@ class RegistrationEvent(models.Model):
 
     class Meta:
         ordering = ["registration_id", "at", "id"]
+
+
+class ListeningItem(TimeStamped):
+    """A problem heard at a listening day (倾听日). It becomes a case in one click; the minutes
+    list every item and what happened to it."""
+
+    subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="items")
+    text = models.TextField(_("反映的问题"))
+    raised_by = models.CharField(_("反映人"), max_length=40, blank=True)
+    address = models.CharField(_("地点"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer = models.CharField(_("现场答复"), max_length=400, blank=True)
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name=_("转办工单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("倾听日问题")
+        verbose_name_plural = _("倾听日问题")
+        ordering = ["event_id", "id"]

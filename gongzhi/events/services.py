@@ -31,6 +31,7 @@ from gongzhi.events.models import (
     EventSession,
     EventStatus,
     Kind,
+    ListeningItem,
     Registration,
     RegistrationEvent,
     RegistrationStatus,
@@ -490,3 +491,56 @@ def give_feedback(*, code: str, rating: int, comment: str = "") -> Registration:
         subdistrict_id=registration.subdistrict_id,
     )
     return registration
+
+
+@transaction.atomic
+def record_item(
+    *, event: Event, actor: User, text: str, raised_by: str = "", address: str = "", answer: str = ""
+) -> ListeningItem:
+    """A problem heard at a listening day, with the answer given on the spot (if any)."""
+    event = _lock_event(event)
+    permissions.require(actor, "event.manage", event)
+    if event.kind != Kind.LISTENING_DAY:
+        raise DomainError(_("只有倾听日可以记录居民反映的问题。"), code="not_listening_day")
+    if event.status not in (EventStatus.PUBLISHED, EventStatus.HELD):
+        raise DomainError(_("活动未发布或已取消。"), code="closed")
+    return ListeningItem.objects.create(
+        subdistrict_id=event.subdistrict_id,
+        area_id=event.area_id,
+        event=event,
+        text=_text(text, _("反映的问题"), 2000),
+        raised_by=(raised_by or "").strip()[:40],
+        address=(address or "").strip()[:200],
+        answer=(answer or "").strip()[:400],
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def raise_case(
+    *, item: ListeningItem, actor: User, category, title: str = "", now: dt.datetime | None = None
+):
+    """One click: the heard problem becomes a case (source 倾听日) in the case loop."""
+    from gongzhi.cases import services as case_services
+    from gongzhi.cases.models import Source as CaseSource
+
+    item = ListeningItem.objects.select_for_update().select_related("event", "area").get(pk=item.pk)
+    permissions.require(actor, "event.manage", item.event)
+    if item.case_id is not None:
+        raise Conflict(_("该问题已转为工单。"))
+    if category is None:
+        raise DomainError(_("请选择工单类别。"), details={"field": "category"})
+    case = case_services.create_case(
+        actor=actor,
+        category=category,
+        title=(title or item.text)[:120].strip() or _("倾听日反映的问题"),
+        description=_("%(event)s 现场反映：%(text)s") % {"event": item.event.title, "text": item.text},
+        source=CaseSource.LISTENING,
+        area=item.area,
+        address=item.address,
+        reporter_name=item.raised_by,
+        now=now,
+    )
+    item.case = case
+    item.save(update_fields=["case", "updated_at"])
+    return case

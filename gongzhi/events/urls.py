@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/do/<str:action>/", views.act, name="act"),
+    path("<int:pk>/minutes/", views.minutes, name="minutes"),
     path("checkin/", views.checkin_start, name="checkin_start"),
     path("checkin/<str:code>/", views.checkin, name="checkin"),
     path("public/<int:subdistrict>/", views.public_list, name="public_list"),

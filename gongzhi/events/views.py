@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongzhi.cases import phonecodes
+from gongzhi.cases.models import Category
 from gongzhi.cases.public_views import _throttled
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
@@ -164,6 +165,28 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": permissions.has(user, "event.manage", event),
             "can_checkin": permissions.has(user, "event.checkin", event),
             "now": timezone.now(),
+            "items": event.items.select_related("case") if event.kind == Kind.LISTENING_DAY else None,
+            "categories": Category.objects.filter(active=True, parent__isnull=False).order_by("code")[:300]
+            if event.kind == Kind.LISTENING_DAY
+            else (),
+        },
+    )
+
+
+@staff_page
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    """倾听日纪要: what was heard and what happened to each item (its case's status)."""
+    event = selectors.event_for(request.user, pk)
+    if event.kind != Kind.LISTENING_DAY:
+        raise Http404
+    return render(
+        request,
+        "events/minutes.html",
+        {
+            "event": event,
+            "sessions": event.sessions.all(),
+            "items": event.items.select_related("case", "recorded_by"),
+            "figures": selectors.figures_of(event),
         },
     )
 
@@ -195,6 +218,22 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 birth_year=_int(post.get("birth_year")),
                 actor=user,
             )
+        elif action == "item":
+            services.record_item(
+                event=event,
+                actor=user,
+                text=post.get("text", ""),
+                raised_by=post.get("raised_by", ""),
+                address=post.get("address", ""),
+                answer=post.get("answer", ""),
+            )
+        elif action == "raise_case":
+            item = event.items.filter(pk=_int(post.get("item"))).first()
+            if item is None:
+                raise DomainError(_("未找到该问题。"), code="not_found")
+            category = Category.objects.filter(pk=_int(post.get("category")), active=True).first()
+            case = services.raise_case(item=item, actor=user, category=category)
+            messages.info(request, _("已转为工单 %(number)s。") % {"number": case.number})
         elif action == "cancel_registration":
             registration = (
                 selectors.registrations_of(user, event).filter(pk=_int(post.get("registration"))).first()
