@@ -12,3 +12,7 @@ class EventsConfig(AppConfig):
         from gongzhi.events import rules
 
         register(rules.RULES, listings=rules.LISTINGS)
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
+
+        register_menu(MenuItem("events:index", _("活动"), "event.view", order=74))

@@ -12,3 +12,7 @@ class MediationConfig(AppConfig):
         from gongzhi.mediation import rules
 
         register(rules.RULES, listings=rules.LISTINGS)
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
+
+        register_menu(MenuItem("mediation:index", _("调解"), "dispute.view", order=72))

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from gongzhi.mediation import views
+
 app_name = "mediation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.new, name="new"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/agreement.docx", views.agreement_document, name="agreement"),
+    path("<int:pk>/<str:action>/", views.act, name="act"),
+]
