@@ -87,3 +87,24 @@ def describe(value: str, at: dt.datetime | None = None) -> str:
     if state:
         return _("营业中 · %(when)s 关门") % {"when": when} if when else _("营业中")
     return _("已关门 · %(when)s 开门") % {"when": when} if when else _("已关门")
+
+
+def open_intervals(value: str, start: dt.datetime | None = None, *, days: int = 7) -> list[list[str]]:
+    """The open intervals of the next `days` days as local ISO times with the offset, so a page
+    that went offline still knows what is open now (for a week)."""
+    begin = _local(start)
+    end = begin + dt.timedelta(days=days)
+    offset = timezone.localtime(timezone.now()).strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}" if offset else "+08:00"
+    try:
+        spans = parse(value).intervals(begin, end)
+        result = []
+        for opens, closes, state, _comment in spans:
+            if str(state).lower().endswith("open"):
+                closes = closes or end
+                result.append(
+                    [f"{opens:%Y-%m-%dT%H:%M}{offset}", f"{min(closes, end):%Y-%m-%dT%H:%M}{offset}"]
+                )
+        return result
+    except Exception:  # noqa: BLE001
+        return []
