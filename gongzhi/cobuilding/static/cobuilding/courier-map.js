@@ -143,7 +143,10 @@
 
   function load() {
     return fetch(config.geojsonUrl)
-      .then(function (r) { return r.json(); })
+      .then(function (r) {
+        if (r.headers.get("X-Gongzhi-Offline")) document.getElementById("offline-note").hidden = false;
+        return r.json();
+      })
       .then(function (data) {
         places = data.features.map(function (f) {
           var p = f.properties;

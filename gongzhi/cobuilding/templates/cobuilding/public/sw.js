@@ -18,7 +18,8 @@ self.addEventListener("activate", (event) => {
 });
 
 function networkFirst(request) {
-  return fetch(request)
+  // Past the browser's HTTP cache, so that "offline" is known and said on the page.
+  return fetch(request.url, { cache: "no-cache", credentials: "same-origin" })
     .then((response) => {
       if (response.ok) {
         const copy = response.clone();
@@ -26,7 +27,13 @@ function networkFirst(request) {
       }
       return response;
     })
-    .catch(() => caches.match(request, { ignoreSearch: true }));
+    .catch(() => caches.match(request, { ignoreSearch: true }).then((hit) => {
+      if (!hit) return hit;
+      // Tell the page that what it shows is the copy kept from the last load.
+      const headers = new Headers(hit.headers);
+      headers.set("X-Gongzhi-Offline", "1");
+      return hit.blob().then((body) => new Response(body, { status: hit.status, headers: headers }));
+    }));
 }
 
 function cacheFirst(request) {
