@@ -12,3 +12,6 @@ class CommitteesConfig(AppConfig):
         from gongzhi.core.rules import register
 
         register(rules.RULES, listings=rules.LISTINGS)
+        from gongzhi.accounts.notices import register_kind
+
+        register_kind("committees.deadline", _("业委会事项到期提醒"))
