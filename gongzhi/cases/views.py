@@ -380,5 +380,4 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if not permissions.has(user, "outbox.view"):
         raise PermissionDenied(_("您没有查看短信记录的权限。"))
     items = selectors.messages_for(user)[:200]
-    mask = not permissions.has(user, "outbox.phone")
-    return render(request, "cases/outbox.html", {"items": items, "mask": mask})
+    return render(request, "cases/outbox.html", {"items": items})

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -263,3 +264,28 @@ def test_closed_case_cannot_be_followed(world, client):
     services.reject_case(case=case, actor=world.a.users["dispatcher"], reason="不属于受理范围")
     response = client.post(f"/public/follow/{case.number}/", {"phone": "13600003333"})
     assert response.status_code == 400 and "已办结" in response.content.decode()
+
+
+@pytest.mark.parametrize(("phone", "masked"), [("13812345678", "138****5678"), ("62345678", "****5678")])
+def test_reporter_phone_is_one_rule_on_the_case_page_and_the_outbox(
+    world, client, django_capture_on_commit_callbacks, phone, masked
+):
+    """The registry's masking helper decides the mask everywhere (a fixed line keeps only its last
+    four: 623****5678 showed all eight digits); `outbox.phone` decides who sees the number in full."""
+    with django_capture_on_commit_callbacks(execute=True):
+        case = public_report(world, reporter_phone=phone)
+    for role, shown in (
+        ("dispatcher", phone),
+        ("auditor", masked),
+        ("leader", masked),
+        ("gridworker", masked),
+    ):
+        client.force_login(world.a.users[role])
+        page = client.get(f"/cases/{case.number}/").content.decode()
+        assert f'<span id="reporter-phone">{shown}</span>' in page, role
+        if role != "dispatcher":
+            assert phone not in page, role
+        outbox = client.get("/cases/outbox/")
+        if outbox.status_code == 200:
+            body = outbox.content.decode()
+            assert shown in body and (role == "dispatcher" or phone not in body), role
