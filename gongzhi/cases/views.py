@@ -161,6 +161,7 @@ def _detail_context(
         "events": selectors.timeline(case),
         "photos": case.attachments.all(),
         "consultations": case.consultations.select_related("lead_unit").prefetch_related("participants"),
+        "co_units": list(case.co_units.order_by("name")),
         "action_forms": action_forms,
         "open_action": open_action,
         "now": timezone.now(),
