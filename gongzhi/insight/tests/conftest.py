@@ -1,0 +1,1 @@
+from gongzhi.registry.tests.conftest import reg  # noqa: F401  (the registry test rows)
