@@ -17,4 +17,9 @@ class InsightConfig(AppConfig):
         from gongzhi.core.menu import MenuItem
         from gongzhi.core.menu import register as register_menu
 
-        register_menu(MenuItem("insight:reports", _("研判督办"), "weeklyreport.view", order=80))
+        register_menu(
+            MenuItem("insight:reports", _("网格例会"), "weeklyreport.view", order=80),
+            MenuItem("insight:index", _("互动指数"), "interactionindex.view", order=81),
+            MenuItem("insight:alerts", _("智慧监督"), "alert.view", order=82),
+            MenuItem("insight:cockpit", _("驾驶舱"), "cockpit.view", order=83),
+        )

@@ -29,19 +29,24 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # Depth at which the depth part counts as full (weighted interactions per 100 households).
         "depth_target": 50.0,
     },
+    "cockpit": {
+        # The three rates' targets drawn against today's, this week's and this month's figures.
+        "targets": {"response_rate": 0.95, "resolution_rate": 0.90, "satisfaction_rate": 0.90},
+        "refresh_seconds": 30,
+    },
     "supervision": {
         "repeat_min_reports": 3,  # rule 1: same address and category, at least this many …
         "repeat_window_days": 30,  # … within this many days
         # Category codes (a leaf's own code or its parent's) that require a site visit before
-        # closure (rules 2 and 3); empty means every category.
-        "site_visit_categories": [],
+        # closure (rules 2 and 3); empty means every category. Default: 社区治理, 城乡建设, 环境保护.
+        "site_visit_categories": ["16", "01", "04"],
         "fast_close_hours": 2,  # rule 3: closed sooner than this after dispatch
         "unsatisfied_min": 2,  # rule 4
         "bounce_min": 3,  # rule 5: assigned/returned at least this many times
         "overdue_k": 2.0,  # rule 6: overdue share above median + k·σ of peers
         "overdue_min_cases": 5,  # rule 6: units with fewer cases in the window are not judged
         "overdue_window_days": 90,
-        "reply_similarity": 0.9,  # rule 7: cosine similarity of reply texts
+        "reply_similarity": 0.8,  # rule 7: cosine similarity of reply texts
         "reply_min_chars": 20,  # rule 7: shorter replies are set phrases, not copy-paste
         "reveal_factor": 3.0,  # rule 10: reveals/exports in the last week above factor × the weekly median
         "reveal_min": 10,  # rule 10: and at least this many

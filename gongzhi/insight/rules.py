@@ -32,4 +32,5 @@ RULES = {
 LISTINGS: dict[str, str] = {
     "weeklyreport.view": "gongzhi.insight.selectors.reports_for",
     "interactionindex.view": "gongzhi.insight.selectors.index_rows_for",
+    "alert.view": "gongzhi.insight.selectors.alerts_for",
 }

@@ -254,3 +254,130 @@ def index_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "insight/index_detail.html", {"row": row, "lines": lines, "weights": _index_weights()}
     )
+
+
+@staff_page
+def alert_list(request: HttpRequest) -> HttpResponse:
+    from gongzhi.insight import supervision
+    from gongzhi.registry.web import page_of
+
+    user = request.user
+    _require(user, "alert.view")
+    if request.method == "POST":
+        _require(user, "alert.scan")
+        subdistricts = _subdistricts_of(user)
+        found = 0
+        for subdistrict in subdistricts:
+            found += sum(supervision.scan(subdistrict=subdistrict, actor=user).found.values())
+        messages.success(request, _("已运行全部监督规则，共 %(n)d 条发现。") % {"n": found})
+        return redirect("insight:alerts")
+    alerts = selectors.alerts_for(user)
+    status = request.GET.get("status", "open")
+    rule = request.GET.get("rule", "")
+    listed = alerts
+    if status in ("open", "confirmed", "dismissed"):
+        listed = listed.filter(status=status)
+    if rule:
+        listed = listed.filter(rule=rule)
+    titles = {r.code: r.title for r in supervision.active_rules()}
+    page = page_of(request, listed.select_related("unit", "area").order_by("-found_at", "-id"), 30)
+    for alert in page:
+        alert.rule_title = titles.get(alert.rule, alert.rule)
+    return render(
+        request,
+        "insight/alerts.html",
+        {
+            "figures": supervision.figures(alerts, _subdistricts_of(user)),
+            "by_unit": supervision.by_unit_and_month(alerts),
+            "page": page,
+            "status": status,
+            "rule": rule,
+            "rules": supervision.active_rules(),
+            "can_scan": permissions.has(user, "alert.scan", user.scope),
+        },
+    )
+
+
+def _subdistricts_of(user) -> list[Area]:
+    scope = user.scope
+    if scope.kind == AreaKind.SUBDISTRICT:
+        return [scope]
+    if scope.kind == AreaKind.DISTRICT:
+        return list(Area.objects.filter(parent=scope, kind=AreaKind.SUBDISTRICT).order_by("code"))
+    return [scope.subdistrict] if scope.subdistrict_id else []
+
+
+@staff_page
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from gongzhi.accounts.models import AuditEvent
+    from gongzhi.insight import supervision
+
+    user = request.user
+    alert = selectors.alert_for(user, pk)
+    if request.method == "POST":
+        try:
+            supervision.review_alert(
+                alert=alert,
+                actor=user,
+                action=request.POST.get("action", ""),
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("研判意见已记录。"))
+        except DomainError as exc:
+            if isinstance(exc, NotAllowed):
+                raise
+            messages.error(request, exc.message)
+        return redirect("insight:alert", pk=alert.pk)
+    can_review = permissions.has(user, "alert.review", alert)
+    rule = supervision.RULES.get(alert.rule)
+    return render(
+        request,
+        "insight/alert.html",
+        {
+            "alert": alert,
+            "rule_title": rule.title if rule else alert.rule,
+            "rule_number": rule.number if rule else "",
+            "actions": [
+                (name, transitions.ALERT_ACTIONS[name].label)
+                for name in transitions.available(transitions.ALERT_ACTIONS, alert.status)
+            ]
+            if can_review
+            else [],
+            "history": AuditEvent.objects.filter(
+                object_type="insight.alert", object_id=str(alert.pk)
+            ).order_by("created_at"),
+        },
+    )
+
+
+def _cockpit_root(request: HttpRequest) -> Area:
+    user = request.user
+    _require(user, "cockpit.view")
+    root = user.scope
+    wanted = int_or_none(request.GET.get("area"))
+    if wanted:
+        area = Area.objects.filter(pk=wanted).first()
+        if area is None or not root.contains(area):
+            raise NotAllowed()
+        root = area
+    return root
+
+
+@staff_page
+def cockpit(request: HttpRequest) -> HttpResponse:
+    import json
+
+    from django.conf import settings
+
+    root = _cockpit_root(request)
+    tile_url = json.dumps(settings.GONGZHI_TILE_URL or "")
+    return render(request, "insight/cockpit.html", {"root": root, "tile_url_json": tile_url})
+
+
+@staff_page
+def cockpit_data(request: HttpRequest) -> HttpResponse:
+    from django.http import JsonResponse
+
+    from gongzhi.insight.cockpit import cockpit_data as build
+
+    return JsonResponse(build(request.user, _cockpit_root(request)))

@@ -29,18 +29,30 @@ def report(world, *, side="a", area=None, now=None, phone="13812345678", **kwarg
     return services.create_case(**params)
 
 
-def closed_case(world, *, side="a", now, rating=None, solved=True, reply="已拆除飞线，张贴告示。", **kwargs):
-    """A case taken through the loop at `now` (minutes apart), optionally rated."""
+def closed_case(
+    world,
+    *,
+    side="a",
+    now,
+    rating=None,
+    solved=True,
+    reply="已拆除飞线，张贴告示。",
+    verify_note="现场复核",
+    step=dt.timedelta(minutes=10),
+    **kwargs,
+):
+    """A case taken through the loop from `now`, one `step` between actions, optionally rated."""
     target = getattr(world, side)
     dispatcher = target.users["dispatcher"]
     case = report(world, side=side, now=now, **kwargs)
-    step = dt.timedelta(minutes=10)
     case = services.accept_case(case=case, actor=dispatcher, now=now + step)
     case = services.assign_case(
         case=case, actor=dispatcher, tier=1, unit=target.committee, now=now + 2 * step
     )
     case = services.reply_case(case=case, actor=target.users["neighbourhood"], text=reply, now=now + 3 * step)
-    case = services.verify_case(case=case, actor=dispatcher, passed=True, note="现场复核", now=now + 4 * step)
+    case = services.verify_case(
+        case=case, actor=dispatcher, passed=True, note=verify_note, now=now + 4 * step
+    )
     case = services.close_case(case=case, actor=dispatcher, now=now + 5 * step)
     if rating:
         case = services.rate_case(case=case, rating=rating, solved=solved, now=now + 6 * step)
