@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from gongzhi.accounts.models import User
-from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category, OutboundMessage
-from gongzhi.cases.rules import CASE_VIEWERS, HANDLERS, TIER_HOLDERS
+from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category, OutboundMessage, Status
+from gongzhi.cases.rules import CASE_VIEWERS, DISPATCHERS, HANDLERS, LEADERS, TIER_HOLDERS
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.registry.crypto import mask_phone
@@ -96,7 +96,7 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
 
 @dataclass
 class QueueFilters:
-    view: str = "all"  # mine | unit | tier | all
+    view: str = "all"  # todo | mine | unit | tier | all
     status: str = ""  # a status, "open" (default) or "any"
     category: int | None = None
     area: int | None = None
@@ -125,11 +125,30 @@ def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
         raise DomainError("分页参数无效。", code="bad_cursor") from exc
 
 
+def needs_action(user: User) -> Q:
+    """The cases waiting for this user's action now (the queue's 待我处理, where everyone lands):
+    dispatchers take in new reports, verify replies and close verified cases; leaders decide
+    suspensions and tier-3 coordination; a unit's members handle what is assigned to their unit;
+    and every open case past its deadline in the user's list needs someone now."""
+    now = timezone.now()
+    wanted = Q(status__in=OPEN_STATUSES, next_due__lt=now)
+    if DISPATCHERS.held_by(user):
+        wanted |= Q(status__in=[Status.REPORTED, Status.ACCEPTED, Status.REPLIED, Status.VERIFIED])
+    if LEADERS.held_by(user):
+        wanted |= Q(suspension_requested=True) | Q(status=Status.ASSIGNED, tier=3)
+    if user.unit_id:
+        co_handled = Case.co_units.through.objects.filter(unit_id=user.unit_id).values("case_id")
+        wanted |= Q(status=Status.ASSIGNED) & (Q(assigned_unit_id=user.unit_id) | Q(pk__in=co_handled))
+    return wanted
+
+
 def queue(user: User, filters: QueueFilters, *, after: str = "", limit: int = 25) -> tuple[list[Case], str]:
     """A page of the user's work queue, most urgent first (overdue, then due soonest), with the
     cursor of the next page ("" at the end). Keyset pagination on (next_due, id)."""
     qs = cases_for(user)
-    if filters.view == "mine":
+    if filters.view == "todo":
+        qs = qs.filter(needs_action(user))
+    elif filters.view == "mine":
         qs = (
             qs.filter(Q(assigned_unit_id=user.unit_id) | Q(reported_by=user))
             if user.unit_id

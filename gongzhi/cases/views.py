@@ -134,7 +134,8 @@ def _detail_context(
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    view = request.GET.get("view") or ("unit" if user.unit_id else "all")
+    # Everyone lands on what waits for their action now (待我处理), not on one tab of it.
+    view = request.GET.get("view") or "todo"
     areas = (
         subtree(user.scope, kinds=[AreaKind.GRID, AreaKind.NEIGHBOURHOOD]).order_by("path")
         if user.scope_id
@@ -173,7 +174,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         "soon": timezone.now() + timezone.timedelta(hours=24),
         "can_create": permissions.has(user, "case.create", user.scope),
         "filtering": any(k not in ("view", "after") and v for k, v in request.GET.items()),
-        "views": [("mine", _("我的")), ("unit", _("本单位")), ("tier", _("本层级")), ("all", _("全部"))],
+        "views": [
+            ("todo", _("待我处理")),
+            ("mine", _("我的")),
+            ("unit", _("本单位")),
+            ("tier", _("本层级")),
+            ("all", _("全部")),
+        ],
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "cases/_queue_rows.html", context)

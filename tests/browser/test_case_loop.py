@@ -132,3 +132,47 @@ def test_resident_to_reopen(world, live_server, browser, shot):
     staff.goto(f"{base}/cases/outbox/")
     shot(staff, "10-outbox")
     assert number in staff.inner_text("#outbox")
+
+
+def test_dispatcher_corrects_a_wrong_category(world, live_server, browser, shot):
+    """A resident files a broken street light under 飞线充电; the dispatcher's 改类 puts it right,
+    with the reason on the timeline, and the dispatch form then suggests the new category's unit."""
+    from gongzhi.cases.models import Category
+
+    a = world.a
+    lights = Category.objects.create(
+        code="0102",
+        name="路灯不亮",
+        parent=world.parent_category,
+        default_unit_name=a.department.name,
+        default_tier=3,
+    )
+    base = live_server.url
+    page = browser.new_page(viewport={"width": 420, "height": 900}, locale="zh-CN")
+    page.goto(f"{base}/public/report/")
+    page.select_option("#id_category", label="飞线充电")
+    page.fill("#id_title", "小区门口路灯不亮")
+    page.fill("#id_description", "A小区南门口的路灯已经三个晚上不亮了，老人晚上出门看不清台阶。")
+    page.select_option("#id_area", label=f"A街道 · {a.neighbourhood.name}")
+    page.fill("#id_reporter_phone", "13912345678")
+    page.click("#report-form button[type=submit]")
+    number = page.inner_text("#case-number").strip()
+
+    staff = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    login(staff, base, a.users["dispatcher"].username)
+    staff.goto(f"{base}/cases/{number}/")
+    assert "飞线充电" in staff.inner_text("#case-category")
+    open_action(staff, "reclassify")
+    staff.select_option("#id_reclassify-category", label="路灯不亮")
+    staff.fill("#id_reclassify-note", "反映的是路灯，不是飞线充电")
+    shot(staff, "11-reclassify")
+    submit_action(staff, "reclassify")
+    assert "路灯不亮" in staff.inner_text("#case-category")
+    timeline = staff.inner_text("#timeline")
+    assert "改类" in timeline and "反映的是路灯，不是飞线充电" in timeline
+    assert "改为“市容环境 / 路灯不亮”" in timeline
+    shot(staff, "12-reclassified")
+    assert Case.objects.get(number=number).category == lights
+    open_action(staff, "assign")
+    assert staff.input_value("#id_assign-tier") == "3"
+    assert staff.input_value("#id_assign-unit") == str(a.department.pk)

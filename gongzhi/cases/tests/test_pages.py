@@ -331,3 +331,20 @@ def test_co_handling_units_of_a_consultation_are_shown(world, client):
     page = client.get(f"/cases/{case.number}/").content.decode()
     assert f'<dd id="case-co-units">{a.committee.name}</dd>' in page
     assert f"协办单位：{a.committee.name}" in page
+
+
+def test_everyone_lands_on_what_waits_for_their_action(world, client):
+    """The dispatcher landed on 本单位 with one case while new reports waited under other tabs."""
+    a = world.a
+    new = public_report(world, title="新报的飞线充电")
+    assigned = assigned_case(world)  # to A's committee, tier 1
+    landing = {}
+    for role in ("dispatcher", "neighbourhood", "handler", "leader"):
+        client.force_login(a.users[role])
+        page = client.get("/cases/").content.decode()
+        assert 'id="view-todo" class="active"' in page or 'class="active" id="view-todo"' in page, role
+        landing[role] = {case.number for case in (new, assigned) if case.number in page}
+    assert landing["dispatcher"] == {new.number}  # intake waits for the dispatcher
+    assert landing["neighbourhood"] == {assigned.number}  # the committee handles what it was given
+    assert landing["handler"] == set()  # nothing for the department
+    assert landing["leader"] == set()

@@ -210,3 +210,20 @@ def test_demo_accounts_are_listed_at_any_time(demo):
     for username in ("dispatcher", "handler", "juwei", "wangge", "dispatcher_hn", "auditor_hn"):
         assert f"\n{username} " in listed, listed
     assert DEMO_PASSWORD in listed
+
+
+def test_demo_resolution_and_satisfaction_are_separate_answers(demo):
+    """解决率 equalled 满意率 in every row: the demo said solved exactly when not 不满意."""
+    from gongzhi.cases.models import Rating
+    from gongzhi.demo.cases import _judged_solved
+
+    rated = Case.objects.exclude(rating="")
+    assert rated.exists() and all(
+        c.solved == _judged_solved(c, c.rating) for c in rated if c.status == Status.RATED
+    )
+    # Over a year's worth of ratings the two rates part as they do in real reviews.
+    numbers = [Case(number=f"260101001{n:04d}", reopen_count=0) for n in range(400)]
+    solved_when_basically = sum(_judged_solved(c, Rating.BASICALLY) for c in numbers) / len(numbers)
+    solved_when_unsatisfied = sum(_judged_solved(c, Rating.UNSATISFIED) for c in numbers) / len(numbers)
+    assert 0.5 < solved_when_basically < 0.9
+    assert 0.02 < solved_when_unsatisfied < 0.3
