@@ -17,9 +17,25 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "area", "subdistrict", "active"]
+    list_display = ["name", "kind", "area", "subdistrict", "active", "successor", "retired_on"]
     list_filter = ["kind", "active", "subdistrict"]
-    search_fields = ["name"]
+    search_fields = ["name", "aliases"]
+    autocomplete_fields = ["successor"]
+
+    def save_model(self, request, obj, form, change):
+        """Switching a unit off (with or without a successor) is the retire service: checked,
+        scoped and on the audit trail; everything else saves as usual."""
+        from django.utils import timezone
+
+        from gongzhi.accounts.services import retire_unit
+
+        retiring = change and form.initial.get("active") and not obj.active
+        if not retiring:
+            return super().save_model(request, obj, form, change)
+        successor, on = obj.successor, obj.retired_on or timezone.localdate()
+        obj.active, obj.successor, obj.retired_on = True, None, None
+        super().save_model(request, obj, form, change)
+        retire_unit(unit=obj, successor=successor, on=on, actor=request.user)
 
 
 @admin.register(AccessLog)

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -38,13 +40,37 @@ class Unit(TimeStamped):
     subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    aliases = models.CharField(
+        _("别名"),
+        max_length=200,
+        blank=True,
+        help_text=_("曾用名或简称，用逗号分隔，如“区建委, 建设委员会”。"),
+    )
+    # A renamed or merged department: its history counts for the successor (routing), and it is
+    # never suggested again.
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("继任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+    retired_on = models.DateField(_("撤并日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("处置单位")
         verbose_name_plural = _("处置单位")
         ordering = ["subdistrict_id", "kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["subdistrict", "name"], name="unit_unique_name_in_subdistrict")
+            models.UniqueConstraint(fields=["subdistrict", "name"], name="unit_unique_name_in_subdistrict"),
+            models.CheckConstraint(
+                condition=~models.Q(successor=models.F("id")), name="unit_not_its_own_successor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(successor__isnull=True) | models.Q(active=False),
+                name="unit_with_successor_is_retired",
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -53,6 +79,14 @@ class Unit(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    def current(self) -> Unit:
+        """The unit that answers for this one now: itself, or the end of its successor chain."""
+        unit, seen = self, {self.pk}
+        while unit.successor_id is not None and unit.successor_id not in seen:
+            seen.add(unit.successor_id)
+            unit = unit.successor
+        return unit
 
 
 class User(AbstractUser):

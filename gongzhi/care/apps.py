@@ -8,7 +8,12 @@ class CareConfig(AppConfig):
     verbose_name = _("关爱")
 
     def ready(self) -> None:
+        from gongzhi.accounts.notices import register_kind
         from gongzhi.care import rules
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
         from gongzhi.core.rules import register
 
         register(rules.RULES, listings=rules.LISTINGS)
+        register_menu(MenuItem("care:index", _("关爱"), "care.view", order=55))
+        register_kind("care.alert", _("关爱预警"))

@@ -1,8 +1,29 @@
-"""Who may do what in care: permissions, named role sets and listings."""
+"""Who may do what in care: permissions, named role sets and listings.
+
+Who is cared for, and why, is as sensitive as the 9+1+N tags it is built from: the same readers
+as the registry's tags (not the dispatch centre, not the handling units)."""
 
 from __future__ import annotations
 
-RULES: dict = {}
+from gongzhi.core.rules import in_scope, role
+
+CARE_READERS = role("auditor", "leader", "neighbourhood", "gridworker")
+CARE_WORKERS = role("leader", "neighbourhood", "gridworker")
+CARE_MANAGERS = role("leader", "neighbourhood")
+# Who is told of an alert at each level (besides the back-up assignee).
+ALERTED_IN_NEIGHBOURHOOD = role("neighbourhood")
+ALERTED_IN_SUBDISTRICT = role("leader")
+
+RULES = {
+    "care.view": CARE_READERS & in_scope,
+    "care.check_in": CARE_WORKERS & in_scope,
+    "care.manage": CARE_MANAGERS & in_scope,
+    "carealert.view": CARE_READERS & in_scope,
+    "carealert.handle": CARE_WORKERS & in_scope,
+}
 
 # Each `*.view` rule and the selector that lists what it allows (checked by the scope matrix test).
-LISTINGS: dict[str, str] = {}
+LISTINGS = {
+    "care.view": "gongzhi.care.selectors.recipients_for",
+    "carealert.view": "gongzhi.care.selectors.alerts_for",
+}

@@ -323,6 +323,7 @@ class OutboundMessage(OfACase):
         RATE = "rate", _("邀请评价")
         MERGED = "merged", _("合并通知")
         REJECTED = "rejected", _("不予受理通知")
+        REOPENED = "reopened", _("重新办理通知")
         CODE = "code", _("验证码")
 
     # None for a message that belongs to no case (a one-time code for a public page).

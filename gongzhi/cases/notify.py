@@ -55,10 +55,20 @@ REPORTER_TEXTS = {
         "【共治】您反映的问题（编号 %(number)s）与工单 %(master)s 是同一问题，已合并办理，进度请查询 %(master)s。"
     ),
     OutboundMessage.Kind.REJECTED: _("【共治】您反映的问题（编号 %(number)s）不予受理：%(reason)s"),
+    # The reason stays inside (it may name staff or other residents); the reporter learns that
+    # the earlier result no longer stands.
+    OutboundMessage.Kind.REOPENED: _(
+        "【共治】您反映的问题（编号 %(number)s）已重新打开，将继续办理，新的办理结果将另行告知。"
+    ),
 }
 
 
-FOLLOWER_KINDS = {OutboundMessage.Kind.REPLIED, OutboundMessage.Kind.CLOSED, OutboundMessage.Kind.MERGED}
+FOLLOWER_KINDS = {
+    OutboundMessage.Kind.REPLIED,
+    OutboundMessage.Kind.CLOSED,
+    OutboundMessage.Kind.MERGED,
+    OutboundMessage.Kind.REOPENED,
+}
 
 
 def tell_reporter(case: Case, kind: str, *, at=None, **extra: str) -> OutboundMessage | None:

@@ -14,7 +14,9 @@ from django.utils.dateparse import parse_datetime
 from gongzhi.accounts.models import User
 from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category, OutboundMessage
 from gongzhi.cases.rules import CASE_VIEWERS, HANDLERS, TIER_HOLDERS
+from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.registry.crypto import mask_phone
 from gongzhi.territory.models import Area
 from gongzhi.territory.scope import scope_filter
 
@@ -65,6 +67,15 @@ def messages_for(user: User) -> QuerySet[OutboundMessage]:
         # these show the code: a real SMS channel blanks it once sent).
         in_cases |= Q(case__isnull=True) & scope_filter(user.scope, area_field="subdistrict")
     return OutboundMessage.objects.filter(in_cases).select_related("case").order_by("-created_at")
+
+
+def reporter_phone_for(user: User, phone: str) -> str:
+    """The one rule for a reporter's number on every staff page (the case, the outbox): in full
+    for those who call reporters back (`outbox.phone`), masked by the registry's helper (the same
+    138****5678 as a resident's number) for everyone else."""
+    if not phone:
+        return ""
+    return phone if permissions.has(user, "outbox.phone") else mask_phone(phone)
 
 
 def events_since(case: Case) -> dt.datetime:

@@ -112,6 +112,7 @@ def _detail_context(
         "events": selectors.timeline(case),
         "photos": case.attachments.all(),
         "consultations": case.consultations.select_related("lead_unit").prefetch_related("participants"),
+        "co_units": list(case.co_units.order_by("name")),
         "action_forms": action_forms,
         "open_action": open_action,
         "now": timezone.now(),
@@ -331,5 +332,4 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if not permissions.has(user, "outbox.view"):
         raise PermissionDenied(_("您没有查看短信记录的权限。"))
     items = selectors.messages_for(user)[:200]
-    mask = not permissions.has(user, "outbox.phone")
-    return render(request, "cases/outbox.html", {"items": items, "mask": mask})
+    return render(request, "cases/outbox.html", {"items": items})

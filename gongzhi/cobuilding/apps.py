@@ -8,7 +8,13 @@ class CobuildingConfig(AppConfig):
     verbose_name = _("共建")
 
     def ready(self) -> None:
+        from gongzhi.accounts.notices import register_kind
         from gongzhi.cobuilding import rules
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
         from gongzhi.core.rules import register
 
         register(rules.RULES, listings=rules.LISTINGS)
+        register_menu(MenuItem("cobuilding:index", _("共建"), "cobuilding.view", order=60))
+        register_kind("cobuilding.place_check", _("服务点复核"))
+        register_kind("cobuilding.need", _("共建需求"))

@@ -12,3 +12,10 @@ class CommitteesConfig(AppConfig):
         from gongzhi.core.rules import register
 
         register(rules.RULES, listings=rules.LISTINGS)
+        from gongzhi.accounts.notices import register_kind
+
+        register_kind("committees.deadline", _("业委会事项到期提醒"))
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
+
+        register_menu(MenuItem("committees:index", _("业委会"), "committee.view", order=70))

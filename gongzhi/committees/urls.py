@@ -1,2 +1,16 @@
+from django.urls import path
+
+from gongzhi.committees import views
+
 app_name = "committees"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/act/", views.act, name="act"),
+    path("<int:pk>/elect/", views.elect, name="elect"),
+    path("<int:pk>/votes/new/", views.vote_new, name="vote_new"),
+    path("votes/<int:pk>/", views.vote, name="vote"),
+    path("votes/<int:pk>/ballot/", views.ballot, name="ballot"),
+    path("votes/<int:pk>/close/", views.vote_close, name="vote_close"),
+    path("votes/<int:pk>/notice.docx", views.vote_notice, name="vote_notice"),
+]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from gongzhi.accounts.idempotency import run_once
 from gongzhi.core.errors import DomainError
 from gongzhi.open311 import formats, selectors, services
 from gongzhi.open311.models import ApiKey
@@ -87,7 +89,7 @@ def endpoint(*methods: str) -> Callable:
             except Refused as refused:
                 return formats.errors(fmt, refused.status, (refused.status, refused.description))
             except DomainError as error:
-                status = error.status if error.status in (400, 403, 404) else 400
+                status = error.status if error.status in (400, 403, 404, 409) else 400
                 return formats.errors(fmt, status, (status, error.message))
 
         return handle
@@ -293,20 +295,37 @@ def _submission(request: HttpRequest) -> services.Submission:
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _key(request, required=True)
     _jurisdiction(request, key)
-    record = services.submit_request(key=key, submission=_submission(request))
-    notice = _("已受理登记，编号 %(n)s，将在 %(due)s 前响应。") % {
-        "n": record.case.number,
-        "due": selectors.iso(record.case.response_due),
-    }
-    body = [
-        {
-            "service_request_id": record.case.number,
-            "token": record.token,
-            "service_notice": notice,
-            "account_id": record.account_id or None,
+
+    def create() -> tuple[int, list]:
+        record = services.submit_request(key=key, submission=_submission(request))
+        notice = _("已受理登记，编号 %(n)s，将在 %(due)s 前响应。") % {
+            "n": record.case.number,
+            "due": selectors.iso(record.case.response_due),
         }
-    ]
-    return formats.render(fmt, "service_requests", body, status=201)
+        body = [
+            {
+                "service_request_id": record.case.number,
+                "token": record.token,
+                "service_notice": notice,
+                "account_id": record.account_id or None,
+            }
+        ]
+        return 201, body
+
+    # A retrying client (a 12345 platform) sends the same Idempotency-Key: it gets the first
+    # answer again, not a second case; the same key with another body is a 409 (as the REST API).
+    status, body, replayed = run_once(
+        user=key.actor,
+        key=request.headers.get("Idempotency-Key"),
+        scope="open311.requests",
+        # The parsed fields, sorted: form-encoded and multipart retries of one request agree.
+        body=json.dumps(sorted(request.POST.lists()), ensure_ascii=False).encode(),
+        create=create,
+    )
+    response = formats.render(fmt, "service_requests", body, status=status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 @endpoint("GET", "POST")

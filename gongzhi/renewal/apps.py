@@ -12,3 +12,7 @@ class RenewalConfig(AppConfig):
         from gongzhi.renewal import rules
 
         register(rules.RULES, listings=rules.LISTINGS)
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
+
+        register_menu(MenuItem("renewal:index", _("旧改签约"), "renewal.view", order=72))

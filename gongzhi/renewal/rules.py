@@ -1,8 +1,18 @@
-"""Who may do what in renewal: permissions, named role sets and listings."""
+"""Who may do what in renewal projects: the subdistrict runs them, neighbourhood secretaries and
+grid workers are the cadres on the doorstep, auditors read."""
 
 from __future__ import annotations
 
-RULES: dict = {}
+from gongzhi.core.rules import in_scope, role
 
-# Each `*.view` rule and the selector that lists what it allows (checked by the scope matrix test).
-LISTINGS: dict[str, str] = {}
+RENEWAL_READERS = role("auditor", "leader", "neighbourhood", "gridworker")
+CADRES = role("leader", "neighbourhood", "gridworker")
+PROJECT_MANAGERS = role("leader")
+
+RULES = {
+    "renewal.view": RENEWAL_READERS & in_scope,
+    "renewal.record": CADRES & in_scope,
+    "renewal.manage": PROJECT_MANAGERS & in_scope,
+}
+
+LISTINGS: dict[str, str] = {"renewal.view": "gongzhi.renewal.selectors.projects_for"}

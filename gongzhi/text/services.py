@@ -31,15 +31,14 @@ from gongzhi.text import classify
 from gongzhi.text.models import ModelVersion, Suggestion
 
 TRAIN_STATUSES = [Status.CLOSED, Status.RATED]
-HOLD_OUT_EVERY = 5  # one case in five (by a hash of its id) is held back for evaluation
+# The newest part of the history is the test of a new version (a time split: the model is
+# judged on cases that came after the ones it learned from, as it will be used).
+TEST_SHARE = 0.2
+# Routing: a case closed this many days ago weighs half as much as one closed today.
+HALF_LIFE_DAYS = 180
 MIN_PER_CLASS = 3  # a class needs this many training cases (the calibration uses 3 folds)
 MIN_CASES = 30
 MAX_CASES = 200_000  # the most recently closed; enough for a linear model, bounded memory and time
-
-
-def held_back(pk: int) -> bool:
-    """Deterministic, stable across trainings: the same cases are held back every time."""
-    return (pk * 2654435761) % 2**32 % HOLD_OUT_EVERY == 0
 
 
 def local_words() -> list[str]:
@@ -81,13 +80,14 @@ def _load(blob: bytes) -> Bundle:
     return pickle.loads(zlib.decompress(bytes(blob)))  # noqa: S301
 
 
-def _fit(texts: list[str], labels: list[str], user_words: list[str]):
+def _fit(texts: list[str], labels: list[str], user_words: list[str], weights: list[float] | None = None):
     counts = Counter(labels)
     keep = [i for i, y in enumerate(labels) if counts[y] >= MIN_PER_CLASS]
     if len({labels[i] for i in keep}) < 2:
         return None, sorted(y for y, n in counts.items() if n < MIN_PER_CLASS)
     pipe = classify.build_pipeline(user_words=user_words)
-    pipe.fit([texts[i] for i in keep], [labels[i] for i in keep])
+    extra = {"model__sample_weight": [weights[i] for i in keep]} if weights is not None else {}
+    pipe.fit([texts[i] for i in keep], [labels[i] for i in keep], **extra)
     return pipe, sorted(y for y, n in counts.items() if n < MIN_PER_CLASS)
 
 
@@ -116,13 +116,63 @@ class TrainResult:
     reason: str
 
 
-def _history() -> list[tuple[int, str, str, str | None]]:
+@dataclass
+class HistoryRow:
+    pk: int
+    text: str
+    category: str
+    unit: str | None  # the unit that answers for it now (a retired unit's successor)
+    closed_at: dt.datetime | None
+
+
+def answering_units() -> dict[int, int | None]:
+    """For every unit, the unit that answers for it now: itself when active, the end of its
+    successor chain when renamed or merged, None when dissolved without a successor."""
+    rows = {
+        pk: (active, succ) for pk, active, succ in Unit.objects.values_list("pk", "active", "successor_id")
+    }
+    out: dict[int, int | None] = {}
+    for pk in rows:
+        unit, seen = pk, set()
+        while unit is not None and not rows[unit][0] and unit not in seen:
+            seen.add(unit)
+            unit = rows[unit][1]
+        out[pk] = unit if unit is not None and rows[unit][0] else None
+    return out
+
+
+def _history() -> list[HistoryRow]:
+    """The closed cases to learn from, oldest first (the most recent MAX_CASES)."""
+    answering = answering_units()
     rows = (
         Case.objects.filter(status__in=TRAIN_STATUSES, category__parent__isnull=False)
         .order_by("-closed_at", "-pk")
-        .values_list("pk", "title", "description", "category_id", "assigned_unit_id")[:MAX_CASES]
+        .values_list("pk", "title", "description", "category_id", "assigned_unit_id", "closed_at")[:MAX_CASES]
     )
-    return [(pk, classify.document(t, d), str(c), str(u) if u else None) for pk, t, d, c, u in rows]
+    out = []
+    for pk, t, d, c, u, closed in rows:
+        now_unit = answering.get(u) if u else None
+        out.append(
+            HistoryRow(pk, classify.document(t, d), str(c), str(now_unit) if now_unit else None, closed)
+        )
+    out.sort(key=lambda r: (r.closed_at or dt.datetime.min.replace(tzinfo=dt.UTC), r.pk))
+    return out
+
+
+def time_split(history: list[HistoryRow]) -> tuple[list[HistoryRow], list[HistoryRow]]:
+    """The older (1 − TEST_SHARE) to learn from, the newest TEST_SHARE to judge by."""
+    cut = len(history) - max(1, round(len(history) * TEST_SHARE))
+    return history[:cut], history[cut:]
+
+
+def _recency(rows: list[HistoryRow], now: dt.datetime) -> list[float]:
+    weights = []
+    for r in rows:
+        age = (now - r.closed_at).total_seconds() / 86400 if r.closed_at else 10 * HALF_LIFE_DAYS
+        weights.append(0.5 ** (max(0.0, age) / HALF_LIFE_DAYS))
+    # Relative weights (mean 1), so that the model's regularisation means what it did unweighted.
+    mean = sum(weights) / len(weights) if weights else 1.0
+    return [w / mean for w in weights]
 
 
 def train_category_model(*, actor: User | None = None, now: dt.datetime | None = None) -> TrainResult:
@@ -132,8 +182,7 @@ def train_category_model(*, actor: User | None = None, now: dt.datetime | None =
         permissions.require(actor, "text.manage")
     now = now or timezone.now()
     history = _history()
-    train = [r for r in history if not held_back(r[0])]
-    test = [r for r in history if held_back(r[0])]
+    train, test = time_split(history)
     if len(train) < MIN_CASES or not test:
         raise DomainError(
             _("已结案的工单太少（%(n)d 件），至少需要 %(min)d 件才能训练。")
@@ -141,16 +190,19 @@ def train_category_model(*, actor: User | None = None, now: dt.datetime | None =
             code="too_little_history",
         )
     words = local_words()
-    category, dropped = _fit([r[1] for r in train], [r[2] for r in train], words)
+    category, dropped = _fit([r.text for r in train], [r.category for r in train], words)
     if category is None:
         raise DomainError(_("已结案工单的类别太少，至少需要两个类别各 3 件。"), code="too_little_history")
-    unit_rows = [r for r in train if r[3]]
-    unit, _unit_dropped = _fit([r[1] for r in unit_rows], [r[3] for r in unit_rows], words)
-    test_texts, test_labels = [r[1] for r in test], [r[2] for r in test]
-    unit_test = [r for r in test if r[3]]
+    unit_rows = [r for r in train if r.unit]
+    unit, _unit_dropped = _fit(
+        [r.text for r in unit_rows], [r.unit for r in unit_rows], words, _recency(unit_rows, now)
+    )
+    test_texts, test_labels = [r.text for r in test], [r.category for r in test]
+    unit_test = [r for r in test if r.unit]
     metrics = {
+        "split": "time",
         "category": _score(category, test_texts, test_labels),
-        "unit": _score(unit, [r[1] for r in unit_test], [r[3] for r in unit_test]) if unit else {},
+        "unit": _score(unit, [r.text for r in unit_test], [r.unit for r in unit_test]) if unit else {},
         "dropped_classes": dropped,
         "classes": len(category.classes_),
     }

@@ -8,7 +8,10 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("志愿服务")
 
     def ready(self) -> None:
+        from gongzhi.core.menu import MenuItem
+        from gongzhi.core.menu import register as register_menu
         from gongzhi.core.rules import register
         from gongzhi.volunteers import rules
 
         register(rules.RULES, listings=rules.LISTINGS)
+        register_menu(MenuItem("volunteers:index", _("志愿+"), "volunteer.view", order=56))

@@ -1,8 +1,33 @@
-"""Who may do what in volunteers: permissions, named role sets and listings."""
+"""Who may do what in 志愿+: permissions, named role sets and listings.
+
+Volunteers themselves have no staff account: they act through their own phone-verified session
+on the public pages (services take `volunteer=` and no actor), never through these rules."""
 
 from __future__ import annotations
 
-RULES: dict = {}
+from gongzhi.core.rules import in_scope, role
+
+VOLUNTEER_READERS = role("auditor", "leader", "neighbourhood", "gridworker")
+VOLUNTEER_MANAGERS = role("leader", "neighbourhood")
+DEED_REPORTERS = role("leader", "neighbourhood", "gridworker")
+# Correcting a ledger is a leadership decision, written down with its reason.
+LEDGER_CORRECTORS = role("leader")
+
+RULES = {
+    "volunteer.view": VOLUNTEER_READERS & in_scope,
+    "volunteer.manage": VOLUNTEER_MANAGERS & in_scope,
+    "volunteer.export": role("leader", "neighbourhood", "auditor") & in_scope,
+    "opportunity.view": VOLUNTEER_READERS & in_scope,
+    "opportunity.manage": VOLUNTEER_MANAGERS & in_scope,
+    "deed.report": DEED_REPORTERS & in_scope,
+    "deed.confirm": VOLUNTEER_MANAGERS & in_scope,
+    "reward.manage": VOLUNTEER_MANAGERS & in_scope,
+    "redemption.handle": DEED_REPORTERS & in_scope,
+    "points.correct": LEDGER_CORRECTORS & in_scope,
+}
 
 # Each `*.view` rule and the selector that lists what it allows (checked by the scope matrix test).
-LISTINGS: dict[str, str] = {}
+LISTINGS = {
+    "volunteer.view": "gongzhi.volunteers.selectors.volunteers_for",
+    "opportunity.view": "gongzhi.volunteers.selectors.opportunities_for",
+}

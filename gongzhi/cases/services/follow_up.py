@@ -38,6 +38,8 @@ def _reopen(case: Case, *, actor: User | None, reason: str, now: dt.datetime) ->
     case.closed_at = None
     case.verified_at = None
     case.replied_at = None
+    # The earlier reply no longer stands as the result (it stays on the timeline).
+    previous_reply, case.reply_text = case.reply_text, ""
     deadlines.set_handling_dues(case, now)
     _apply(
         case,
@@ -45,9 +47,18 @@ def _reopen(case: Case, *, actor: User | None, reason: str, now: dt.datetime) ->
         action=Action.REOPEN,
         note=reason,
         now=now,
-        data={"reopen_count": case.reopen_count},
-        fields=["reopen_count", "closed_at", "verified_at", "replied_at", "reply_due", "close_due"],
+        data={"reopen_count": case.reopen_count, "previous_reply": previous_reply[:500]},
+        fields=[
+            "reopen_count",
+            "closed_at",
+            "verified_at",
+            "replied_at",
+            "reply_text",
+            "reply_due",
+            "close_due",
+        ],
     )
+    notify.tell_reporter(case, OutboundMessage.Kind.REOPENED, at=now)
     transaction.on_commit(
         lambda: notify.notice(
             [*notify.unit_members(case), *notify.dispatchers_for(case)],

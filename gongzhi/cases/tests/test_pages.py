@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -263,3 +264,70 @@ def test_closed_case_cannot_be_followed(world, client):
     services.reject_case(case=case, actor=world.a.users["dispatcher"], reason="不属于受理范围")
     response = client.post(f"/public/follow/{case.number}/", {"phone": "13600003333"})
     assert response.status_code == 400 and "已办结" in response.content.decode()
+
+
+@pytest.mark.parametrize(("phone", "masked"), [("13812345678", "138****5678"), ("62345678", "****5678")])
+def test_reporter_phone_is_one_rule_on_the_case_page_and_the_outbox(
+    world, client, django_capture_on_commit_callbacks, phone, masked
+):
+    """The registry's masking helper decides the mask everywhere (a fixed line keeps only its last
+    four: 623****5678 showed all eight digits); `outbox.phone` decides who sees the number in full."""
+    with django_capture_on_commit_callbacks(execute=True):
+        case = public_report(world, reporter_phone=phone)
+    for role, shown in (
+        ("dispatcher", phone),
+        ("auditor", masked),
+        ("leader", masked),
+        ("gridworker", masked),
+    ):
+        client.force_login(world.a.users[role])
+        page = client.get(f"/cases/{case.number}/").content.decode()
+        assert f'<span id="reporter-phone">{shown}</span>' in page, role
+        if role != "dispatcher":
+            assert phone not in page, role
+        outbox = client.get("/cases/outbox/")
+        if outbox.status_code == 200:
+            body = outbox.content.decode()
+            assert shown in body and (role == "dispatcher" or phone not in body), role
+
+
+def _closed_case(world):
+    case = assigned_case(world)
+    a = world.a
+    services.reply_case(case=case, actor=a.users["neighbourhood"], text="已清理楼道杂物")
+    services.verify_case(case=case, actor=a.users["dispatcher"], passed=True, note="复核")
+    return services.close_case(case=case, actor=a.users["dispatcher"])
+
+
+def test_reopen_drops_the_old_result_and_tells_the_reporter(
+    world, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = _closed_case(world)
+        services.reopen_case(case=case, actor=world.a.users["dispatcher"], reason="复查发现杂物又堆回来了")
+    case.refresh_from_db()
+    assert case.reply_text == ""
+    message = OutboundMessage.objects.filter(case=case).order_by("-created_at", "-pk").first()
+    assert message.kind == "reopened" and "已重新打开" in message.body and "复查" not in message.body
+    client.force_login(world.a.users["dispatcher"])
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert "<dt>办理结果</dt>" not in page  # the old reply is not the result any more
+    assert "原办理结果（已不作为结果）：已清理楼道杂物" in page  # but stays on the timeline
+
+
+def test_co_handling_units_of_a_consultation_are_shown(world, client):
+    case = assigned_case(world, tier=2, unit=world.a.grid_station)
+    a = world.a
+    services.record_consultation(
+        case=case,
+        actor=a.users["dispatcher"],
+        held_on=dt.date(2026, 3, 10),
+        participants=[a.grid_station, a.department, a.committee],
+        decision="城管中队牵头，居委会协助",
+        lead_unit=a.department,
+        co_units=[a.committee],
+    )
+    client.force_login(a.users["dispatcher"])
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert f'<dd id="case-co-units">{a.committee.name}</dd>' in page
+    assert f"协办单位：{a.committee.name}" in page

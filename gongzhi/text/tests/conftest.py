@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
+from django.utils import timezone
 
 from gongzhi.cases.models import Category
 
@@ -31,10 +33,30 @@ def history(world, categories):
         "noise": world.a.grid_station,
     }
     cases = []
-    for topic, category in categories.items():
-        for _ in range(30):
+    start = timezone.now() - dt.timedelta(days=400)
+    # Topics interleaved in time, a day apart: the newest fifth (the test of a version) holds all.
+    for n in range(30):
+        for k, (topic, category) in enumerate(categories.items()):
             title, text = topic_text(topic, rng)
+            when = start + dt.timedelta(days=3 * n + k)
             cases.append(
-                make_case(side=world.a, category=category, title=title, description=text, unit=units[topic])
+                make_case(
+                    side=world.a,
+                    category=category,
+                    title=title,
+                    description=text,
+                    unit=units[topic],
+                    when=when,
+                )
             )
     return cases
+
+
+@pytest.fixture(autouse=True)
+def _no_model_from_another_test():
+    """The active model is kept in memory by its row id; a rolled-back test's ids come again."""
+    from gongzhi.text import services
+
+    services._cache.update(pk=None, bundle=None)
+    yield
+    services._cache.update(pk=None, bundle=None)

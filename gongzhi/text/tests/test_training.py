@@ -33,9 +33,9 @@ def test_a_worse_version_is_not_activated(history, categories):
     # Scramble the labels of the cases the next version trains on: it learns nonsense.
     rng = random.Random(3)
     cats = list(categories.values())
-    for case in Case.objects.all():
-        if not services.held_back(case.pk):
-            Case.objects.filter(pk=case.pk).update(category=rng.choice(cats))
+    learned_from, _judged_by = services.time_split(services._history())
+    for row in learned_from:
+        Case.objects.filter(pk=row.pk).update(category=rng.choice(cats))
     result = services.train_category_model()
     assert not result.activated
     assert ModelVersion.objects.get(active=True).version == 1
@@ -112,3 +112,71 @@ def test_background_training_is_queued_as_a_task(client, world):
     client.force_login(world.admin)
     client.post(reverse("text:train"), {"now": "0"})
     assert DBTaskResult.objects.filter(task_path__endswith="train_category_model_task").exists()
+
+
+# ------------------------------------------------------------ routing across renamed units (issue 21)
+
+
+def test_time_split_judges_a_version_on_the_newest_cases(history):
+    learned_from, judged_by = services.time_split(services._history())
+    assert len(judged_by) == round(len(history) * services.TEST_SHARE)
+    assert max(r.closed_at for r in learned_from) < min(r.closed_at for r in judged_by)
+
+
+def test_a_renamed_units_history_routes_to_its_successor(history, world):
+    import datetime as dt
+
+    from gongzhi.accounts.models import Unit
+    from gongzhi.accounts.services import retire_unit
+
+    renamed = Unit.objects.create(name="A街道城运中心", kind="department", area=world.a.subdistrict)
+    retire_unit(unit=world.a.department, successor=renamed, on=dt.date(2026, 1, 1), actor=world.admin)
+    services.train_category_model()
+    result = services.suggest(
+        "电动车飞线充电", "楼道里有人私拉电线给电瓶车充电，火灾隐患很大", world.a.subdistrict
+    )
+    assert result.unit[0] == renamed
+    assert services.answering_units()[world.a.department.pk] == renamed.pk
+
+
+def test_a_dissolved_unit_is_never_suggested(history, world):
+    import datetime as dt
+
+    from gongzhi.accounts.services import retire_unit
+
+    retire_unit(unit=world.a.department, successor=None, on=dt.date(2026, 1, 1), actor=world.admin)
+    services.train_category_model()
+    result = services.suggest(
+        "电动车飞线充电", "楼道里有人私拉电线给电瓶车充电，火灾隐患很大", world.a.subdistrict
+    )
+    assert result.unit is None or result.unit[0] != world.a.department
+
+
+def test_retiring_a_unit_is_scoped_and_checked(world):
+    import datetime as dt
+
+    from gongzhi.accounts.models import AuditEvent, Role
+    from gongzhi.accounts.services import retire_unit
+    from gongzhi.core.errors import DomainError, NotAllowed
+    from gongzhi.testing import make_user
+
+    admin_b = make_user("admin_b", roles=[Role.ADMIN], scope=world.b.subdistrict)
+    with pytest.raises(NotAllowed):
+        retire_unit(unit=world.a.department, successor=None, on=dt.date(2026, 1, 1), actor=admin_b)
+    with pytest.raises(NotAllowed):
+        retire_unit(
+            unit=world.a.department, successor=None, on=dt.date(2026, 1, 1), actor=world.a.users["leader"]
+        )
+    with pytest.raises(DomainError, match="同一街道"):
+        retire_unit(
+            unit=world.a.department,
+            successor=world.b.department,
+            on=dt.date(2026, 1, 1),
+            actor=world.admin,
+        )
+    world.a.department.refresh_from_db()
+    assert world.a.department.active and AuditEvent.objects.filter(action="unit.retire").count() == 0
+    retire_unit(unit=world.a.department, successor=None, on=dt.date(2026, 1, 1), actor=world.admin)
+    assert AuditEvent.objects.filter(action="unit.retire").count() == 1
+    with pytest.raises(DomainError, match="已经撤并"):
+        retire_unit(unit=world.a.department, successor=None, on=dt.date(2026, 1, 2), actor=world.admin)

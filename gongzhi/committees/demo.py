@@ -1,0 +1,243 @@
+"""Demo owners' committees: every estate of each subdistrict gets a committee record at a
+different step of the lifecycle (from none to dissolved), one with its renewal due, one overdue,
+an election vote counted by the double majority, and an annual audit with findings. Runs after
+the registry demo (it takes owners and areas from its dwellings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import TextIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from gongzhi.accounts.models import User
+from gongzhi.committees import services, transitions
+from gongzhi.committees.models import MemberRole
+from gongzhi.registry.models import Dwelling, Organization, OrganizationKind
+from gongzhi.territory.models import Area, AreaKind
+
+# The step each estate's committee is left at, in estate order (cycled).
+PLAN = [
+    "in_term",
+    "renewal_due",
+    "preparatory",
+    "first_assembly",
+    "elected",
+    "filed",
+    "overdue_report",
+    "election_group",
+    "audited",
+    "handover",
+    "by_election",
+    "none",
+    "dissolved",
+]
+FIRMS = ["上海立信会计师事务所", "上海众华会计师事务所", "上海沪港金茂会计师事务所"]
+FINDINGS = [
+    ("公共收益未按季度公布", "按季度在小区公告栏和线上公示公共收益收支", None),
+    ("维修资金使用未经价格评审", "补做价格评审并公示结果", Decimal("68500.00")),
+    ("业委会印章使用无登记", "建立印章使用登记簿", None),
+]
+
+
+def _leader(subdistrict: Area) -> User | None:
+    return (
+        User.objects.filter(is_active=True, groups__name="leader", scope=subdistrict).order_by("pk").first()
+    )
+
+
+def _members(estate: Area, rng: random.Random, n: int, on: dt.date) -> list[services.MemberSpec]:
+    owners = list(
+        Dwelling.objects.filter(area__path__startswith=estate.path).exclude(owner_name="").order_by("pk")[:40]
+    )
+    rng.shuffle(owners)
+    specs = []
+    for i in range(n):
+        home = owners[i] if i < len(owners) else None
+        specs.append(
+            services.MemberSpec(
+                name=home.owner_name if home else f"业主{i + 1}",
+                dwelling=home,
+                role=MemberRole.DIRECTOR if i == 0 else (MemberRole.DEPUTY if i == 1 else MemberRole.MEMBER),
+                party_member=rng.random() < 0.5,
+                cross_post=i == 2,
+                pledge_signed_on=on - dt.timedelta(days=20),
+                not_employed_by_manager=True,
+                no_illegal_building=True,
+                no_structural_damage=True,
+                no_illegal_letting=True,
+            )
+        )
+    return specs
+
+
+def _first_term(actor, committee, rng, elected_on: dt.date, *, stop: str = "in_term") -> None:
+    services.advance(
+        actor=actor, committee=committee, action="form_preparatory", on=elected_on - dt.timedelta(days=120)
+    )
+    if stop == "preparatory":
+        return
+    services.advance(
+        actor=actor,
+        committee=committee,
+        action="convene_first_assembly",
+        on=elected_on - dt.timedelta(days=14),
+    )
+    if stop == "first_assembly":
+        return
+    services.elect(
+        actor=actor, committee=committee, on=elected_on, members=_members(committee.area, rng, 5, elected_on)
+    )
+    if stop == "elected":
+        return
+    services.file(actor=actor, committee=committee, on=elected_on + dt.timedelta(days=12))
+    if stop == "filed":
+        return
+    services.advance(
+        actor=actor, committee=committee, action="start_term", on=elected_on + dt.timedelta(days=15)
+    )
+    services.record_meeting(actor=actor, committee=committee, on=elected_on + dt.timedelta(days=40))
+
+
+def _election_vote(actor, committee, rng, today: dt.date) -> None:
+    vote = services.open_vote(
+        actor=actor,
+        committee=committee,
+        title=f"{committee.area.name}第二届业主委员会选举",
+        matter="election",
+        opens_on=today - dt.timedelta(days=20),
+        closes_on=today - dt.timedelta(days=5),
+    )
+    homes = list(services.eligible_dwellings(committee.area).exclude(owner_name=""))
+    for home in homes:
+        if rng.random() < 0.78:
+            services.cast_ballot(
+                actor=actor,
+                vote=vote,
+                dwelling=home,
+                voter_name=home.owner_name,
+                choice=rng.choices(["for", "against", "abstain"], weights=[80, 12, 8])[0],
+                on=today - dt.timedelta(days=rng.randrange(5, 20)),
+            )
+    services.close_vote(actor=actor, vote=vote)
+    return vote
+
+
+@transaction.atomic
+def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None = None) -> None:
+    today = timezone.localdate()
+    made = 0
+    for subdistrict in subdistricts:
+        actor = _leader(subdistrict)
+        if actor is None:
+            continue
+        estates = list(
+            Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.ESTATE).order_by("path")
+        )
+        managers = list(
+            Organization.objects.filter(subdistrict=subdistrict, kind=OrganizationKind.PROPERTY_MANAGER)
+        )
+        for index, estate in enumerate(estates):
+            plan = PLAN[index % len(PLAN)]
+            committee = services.create_committee(
+                actor=actor,
+                area=estate,
+                seats=5,
+                property_manager=rng.choice(managers) if managers else None,
+                contract_ends_on=today + dt.timedelta(days=rng.randrange(60, 900)),
+            )
+            made += 1
+            if plan == "none":
+                continue
+            if plan in ("preparatory", "first_assembly", "elected", "filed"):
+                _first_term(actor, committee, rng, today - dt.timedelta(days=rng.randrange(3, 9)), stop=plan)
+                continue
+            if plan == "in_term":
+                _first_term(actor, committee, rng, today - dt.timedelta(days=400 + 30 * index))
+                _audit(actor, committee, rng, today, findings=index == 0)
+                continue
+            if plan == "by_election":
+                _first_term(actor, committee, rng, today - dt.timedelta(days=700))
+                for member in services.active_members(services.current_term(committee))[:3]:
+                    member.left_on = today - dt.timedelta(days=rng.randrange(20, 90))
+                    member.save(update_fields=["left_on"])
+                services.start_by_election(actor=actor, committee=committee, on=today - dt.timedelta(days=10))
+                continue
+            if plan == "dissolved":
+                _first_term(actor, committee, rng, today - dt.timedelta(days=900))
+                services.advance(
+                    actor=actor, committee=committee, action="dissolve", on=today - dt.timedelta(days=30)
+                )
+                continue
+            # a first term that ends within the next few months
+            ends_in = {"renewal_due": 130, "overdue_report": 120}.get(plan, 20)
+            elected_on = transitions.add_months(today + dt.timedelta(days=ends_in), -60)
+            _first_term(actor, committee, rng, elected_on)
+            if plan == "overdue_report":
+                continue  # the report was due 5 months before the term ends: overdue
+            report_on = transitions.renewal_report_due(services.current_term(committee).ends_on)
+            services.advance(
+                actor=actor,
+                committee=committee,
+                action="report_renewal",
+                on=min(report_on, today) - dt.timedelta(days=3),
+            )
+            if plan == "renewal_due":
+                services.record_written_request(
+                    actor=actor, committee=committee, on=today - dt.timedelta(days=10)
+                )
+                continue
+            services.form_election_group(
+                actor=actor,
+                committee=committee,
+                on=today - dt.timedelta(days=90),
+                members=["居委书记", "业主代表"],
+            )
+            if plan == "election_group":
+                continue
+            services.record_audit(
+                actor=actor,
+                committee=committee,
+                kind="renewal",
+                year=today.year,
+                firm=rng.choice(FIRMS),
+                done_on=today - dt.timedelta(days=40),
+            )
+            if plan == "audited":
+                continue
+            vote = _election_vote(actor, committee, rng, today)
+            if vote.result.get("passed"):
+                services.elect(
+                    actor=actor,
+                    committee=committee,
+                    on=today - dt.timedelta(days=4),
+                    members=_members(estate, rng, 5, today),
+                    vote=vote,
+                )
+                services.hand_over(actor=actor, committee=committee, on=today - dt.timedelta(days=1))
+    if stdout:
+        stdout.write(f"committees: {made} 个业委会\n")
+
+
+def _audit(actor, committee, rng, today: dt.date, *, findings: bool) -> None:
+    record = services.record_audit(
+        actor=actor,
+        committee=committee,
+        kind="annual",
+        year=today.year - 1,
+        firm=rng.choice(FIRMS),
+        done_on=today - dt.timedelta(days=rng.randrange(20, 200)),
+    )
+    if findings:
+        for text, remedy, amount in FINDINGS:
+            services.add_finding(
+                actor=actor,
+                audit_record=record,
+                text=text,
+                remedy=remedy,
+                amount=amount,
+                due_on=today + dt.timedelta(days=rng.randrange(-10, 60)),
+            )

@@ -1,0 +1,64 @@
+"""Two staff entering a ballot for the same dwelling at once: exactly one is kept."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from gongzhi.committees import services
+from gongzhi.committees.models import Ballot
+from gongzhi.committees.tests.helpers import dwellings
+from gongzhi.core.errors import DomainError
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(*callables):
+    barrier = threading.Barrier(len(callables))
+    outcomes = [None] * len(callables)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            fn()
+            outcomes[i] = "ok"
+        except DomainError as exc:
+            outcomes[i] = exc.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(callables)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def test_two_entries_for_one_dwelling(world):
+    leader, secretary = world.a.users["leader"], world.a.users["neighbourhood"]
+    committee = services.create_committee(actor=leader, area=world.a.estate)
+    home = dwellings(world.a.estate, ["88.5", "70"])[0]
+    vote = services.open_vote(
+        actor=leader,
+        committee=committee,
+        title="续聘物业",
+        matter="ordinary",
+        opens_on=dt.date(2026, 3, 1),
+        closes_on=dt.date(2026, 3, 31),
+    )
+
+    def enter(user, choice):
+        return lambda: services.cast_ballot(
+            actor=user,
+            vote=vote,
+            dwelling=home,
+            voter_name=home.owner_name,
+            choice=choice,
+            on=dt.date(2026, 3, 5),
+        )
+
+    outcomes = race(enter(leader, "for"), enter(secretary, "against"))
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert Ballot.objects.filter(vote=vote).count() == 1

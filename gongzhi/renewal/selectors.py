@@ -1,0 +1,102 @@
+"""Scoped reads of renewal projects and the live figures: building grid, holdouts by obstacle
+and by cadre."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.db.models import Prefetch, QuerySet
+
+from gongzhi.accounts.models import User
+from gongzhi.core.errors import NotFound
+from gongzhi.renewal.models import Certificate, CertificateState, Obstacle, Project
+from gongzhi.renewal.rules import RENEWAL_READERS
+from gongzhi.territory.scope import scoped
+
+DONE_STATES = {1: {CertificateState.AGREED, CertificateState.SIGNED, CertificateState.MOVED}}
+SIGNED_STATES = {CertificateState.SIGNED, CertificateState.MOVED}
+
+
+def projects_for(user: User) -> QuerySet[Project]:
+    return scoped(Project.objects.all(), user, roles=RENEWAL_READERS)
+
+
+def project_for(user: User, pk: int) -> Project:
+    project = projects_for(user).select_related("area").filter(pk=pk).first()
+    if project is None:
+        raise NotFound()
+    return project
+
+
+def certificates_for(user: User) -> QuerySet[Certificate]:
+    return scoped(Certificate.objects.all(), user, roles=RENEWAL_READERS)
+
+
+def certificate_for(user: User, pk: int) -> Certificate:
+    certificate = (
+        certificates_for(user)
+        .select_related("project", "area", "cadre")
+        .prefetch_related("contacts", "obstacles", "responses__round")
+        .filter(pk=pk)
+        .first()
+    )
+    if certificate is None:
+        raise NotFound()
+    return certificate
+
+
+def open_obstacles() -> Prefetch:
+    return Prefetch(
+        "obstacles", queryset=Obstacle.objects.filter(resolved_on__isnull=True), to_attr="open_obstacles"
+    )
+
+
+def holdouts(user: User, project: Project) -> QuerySet[Certificate]:
+    """Certificates not yet signed, with their open obstacles (the work list)."""
+    return (
+        certificates_for(user)
+        .filter(project=project)
+        .exclude(state__in=SIGNED_STATES)
+        .select_related("area", "cadre")
+        .prefetch_related(open_obstacles())
+        .order_by("area__name", "number")
+    )
+
+
+def by_building(user: User, project: Project) -> list[dict]:
+    """Per building: certificates by state (the building-by-building grid)."""
+    rows: dict[int, dict] = {}
+    for area_id, name, state in (
+        certificates_for(user).filter(project=project).values_list("area_id", "area__name", "state")
+    ):
+        row = rows.setdefault(area_id, {"name": name, "total": 0, "signed": 0, "states": Counter()})
+        row["total"] += 1
+        row["states"][state] += 1
+        row["signed"] += state in SIGNED_STATES
+    return sorted(rows.values(), key=lambda r: r["name"])
+
+
+def holdouts_by_obstacle(user: User, project: Project) -> list[tuple[str, int]]:
+    counts = Counter(
+        Obstacle.objects.filter(
+            certificate__in=certificates_for(user).filter(project=project).exclude(state__in=SIGNED_STATES),
+            resolved_on__isnull=True,
+        ).values_list("kind", flat=True)
+    )
+    from gongzhi.renewal.models import ObstacleKind
+
+    return [(ObstacleKind(kind).label, n) for kind, n in counts.most_common()]
+
+
+def holdouts_by_cadre(user: User, project: Project) -> list[tuple[str, int, int]]:
+    """(cadre, certificates, still unsigned) per responsible cadre."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for name, username, state in (
+        certificates_for(user)
+        .filter(project=project)
+        .values_list("cadre__display_name", "cadre__username", "state")
+    ):
+        key = name or username or "未分配"
+        totals[key][0] += 1
+        totals[key][1] += state not in SIGNED_STATES
+    return sorted(((k, v[0], v[1]) for k, v in totals.items()), key=lambda r: -r[2])

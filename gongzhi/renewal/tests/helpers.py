@@ -1,0 +1,26 @@
+import datetime as dt
+
+from gongzhi.renewal import services
+from gongzhi.territory.models import Area
+from gongzhi.territory.services import create_area
+
+
+def project_with(side, n: int = 10, *, kind: str = "old_area"):
+    leader = side.users["leader"]
+    block = Area.objects.filter(parent=side.estate, kind="building").first() or create_area(
+        code=f"{side.estate.code}-B1", name="1号楼", kind="building", parent=side.estate
+    )
+    project = services.create_project(actor=leader, area=side.estate, name="延庆路110弄旧改", kind=kind)
+    certificates = [
+        services.add_certificate(
+            actor=leader, project=project, area=block, number=f"沪房地徐字{i:04d}号", holders=f"户主{i}"
+        )
+        for i in range(1, n + 1)
+    ]
+    return project, certificates
+
+
+def open_signing(side, project, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 6, 30)):
+    leader = side.users["leader"]
+    services.open_round(actor=leader, project=project, number=1, opens_on=opens_on, closes_on=closes_on)
+    return leader

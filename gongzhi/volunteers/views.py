@@ -1,0 +1,445 @@
+"""志愿+ pages. Staff: volunteers with hours, stars and balances, activities with their QR code
+and sign-ups, small good deeds, the points shop, the export for the city platform. Volunteers
+(no staff account): a phone-code sign-in, their own page, the scan page of an activity, the shop."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import wraps
+
+import segno
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.models import AccessLog
+from gongzhi.cases import phonecodes
+from gongzhi.core import rules as permissions
+from gongzhi.core.errors import DomainError, NotAllowed
+from gongzhi.registry.web import int_or_none, page_of, staff_page
+from gongzhi.volunteers import ledger, selectors, services, transitions
+from gongzhi.volunteers.models import (
+    DeedState,
+    Opportunity,
+    OpportunityState,
+    Redemption,
+    RedemptionState,
+    Reward,
+    Signup,
+    SignupState,
+    Volunteer,
+)
+
+SESSION_KEY = "volunteer_id"
+PURPOSE = "volunteer:login"
+
+
+def _require(user, permission: str) -> None:
+    if user.scope_id is None or not permissions.has(user, permission, user.scope):
+        raise NotAllowed()
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+@staff_page
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "volunteer.view")
+    qs = selectors.with_totals(selectors.volunteers_for(user).filter(active=True).select_related("area"))
+    query = (request.GET.get("q") or "").strip()
+    if query:
+        qs = qs.filter(name__icontains=query)
+    page = page_of(request, qs, 30)
+    for v in page:
+        v.stars = selectors.stars(v.total_hours)
+    now = timezone.now()
+    return render(
+        request,
+        "volunteers/index.html",
+        {
+            "page": page,
+            "query": query,
+            "figures": selectors.figures(user),
+            "opportunities": selectors.opportunities_for(user)
+            .filter(state=OpportunityState.OPEN, ends_at__gte=now)
+            .select_related("scenario")
+            .order_by("starts_at")[:20],
+            "can_export": permissions.has(user, "volunteer.export", user.scope),
+        },
+    )
+
+
+@staff_page
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    volunteer = selectors.volunteer_for(user, pk)
+    hours = selectors.hours_of(volunteer)
+    return render(
+        request,
+        "volunteers/detail.html",
+        {
+            "volunteer": volunteer,
+            "balance": ledger.balance(volunteer),
+            "hours": hours,
+            "stars": selectors.stars(hours),
+            "entries": selectors.entries_for(user)
+            .filter(volunteer=volunteer)
+            .order_by("-created_at", "-id")[:100],
+            "records": selectors.records_for(user).filter(volunteer=volunteer)[:100],
+            "credentials": volunteer.credentials.all(),
+            "skills": volunteer.skills.all(),
+        },
+    )
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=5)
+
+
+@staff_page
+def opportunity(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    item = selectors.opportunity_for(user, pk)
+    if request.method == "POST":
+        signup = Signup.objects.filter(opportunity=item, pk=int_or_none(request.POST.get("signup"))).first()
+        try:
+            if signup is None:
+                raise DomainError(_("未找到该报名。"))
+            services.act(actor=user, signup=signup, action=request.POST.get("action", ""))
+            if (
+                request.POST.get("action") == transitions.SignupAction.VERIFY
+                and request.POST.get("credit") == "1"
+            ):
+                services.act(actor=user, signup=signup, action=transitions.SignupAction.CREDIT)
+            messages.success(request, _("已处理。"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("volunteers:opportunity", pk=item.pk)
+    scan_url = request.build_absolute_uri(reverse("volunteers:scan", args=[item.code]))
+    signups = list(item.signups.select_related("volunteer").order_by("created_at"))
+    can_manage = permissions.has(user, "opportunity.manage", item)
+    for s in signups:
+        s.actions = (
+            [
+                (a, transitions.LABELS[a])
+                for a in transitions.staff_actions_from(s.state)
+                if a != transitions.SignupAction.CREDIT
+            ]
+            if can_manage
+            else []
+        )
+    return render(
+        request,
+        "volunteers/opportunity.html",
+        {"opportunity": item, "signups": signups, "qr": _qr_svg(scan_url), "scan_url": scan_url},
+    )
+
+
+@staff_page
+def deeds(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "volunteer.view")
+    if request.method == "POST":
+        try:
+            if request.POST.get("deed"):
+                deed = selectors.deeds_for(user).filter(pk=int_or_none(request.POST.get("deed"))).first()
+                if deed is None:
+                    raise DomainError(_("未找到该善举。"))
+                services.confirm_deed(actor=user, deed=deed, accept=request.POST.get("accept") == "1")
+            else:
+                volunteer = selectors.volunteer_for(user, int_or_none(request.POST.get("volunteer")) or 0)
+                services.report_deed(
+                    actor=user,
+                    volunteer=volunteer,
+                    description=request.POST.get("description", ""),
+                    happened_on=timezone.localdate(),
+                    reporter_name=request.POST.get("reporter_name", ""),
+                )
+            messages.success(request, _("已保存。"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("volunteers:deeds")
+    qs = selectors.deeds_for(user).select_related("volunteer", "reported_by", "confirmed_by")
+    return render(
+        request,
+        "volunteers/deeds.html",
+        {
+            "pending": qs.filter(state=DeedState.REPORTED)[:50],
+            "done": qs.exclude(state=DeedState.REPORTED)[:30],
+            "volunteers": selectors.volunteers_for(user).filter(active=True).order_by("name")[:300],
+            "can_report": permissions.has(user, "deed.report", user.scope),
+            "can_confirm": permissions.has(user, "deed.confirm", user.scope),
+        },
+    )
+
+
+@staff_page
+def shop(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "volunteer.view")
+    if request.method == "POST":
+        redemption = (
+            selectors.redemptions_for(user).filter(pk=int_or_none(request.POST.get("redemption"))).first()
+        )
+        try:
+            if redemption is None:
+                raise DomainError(_("未找到该兑换。"))
+            if request.POST.get("action") == "cancel":
+                services.cancel_redemption(
+                    redemption=redemption, actor=user, note=request.POST.get("note", "")
+                )
+            else:
+                services.fulfil_redemption(actor=user, redemption=redemption)
+            messages.success(request, _("已处理。"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("volunteers:shop")
+    return render(
+        request,
+        "volunteers/shop.html",
+        {
+            "rewards": selectors.rewards_for(user).select_related("provider"),
+            "requested": selectors.redemptions_for(user)
+            .filter(state=RedemptionState.REQUESTED)
+            .select_related("reward", "volunteer")[:100],
+            "can_handle": permissions.has(user, "redemption.handle", user.scope),
+        },
+    )
+
+
+EXPORT_FIELDS = [
+    "姓名",
+    "手机号（脱敏）",
+    "服务内容",
+    "服务地点",
+    "开始时间",
+    "结束时间",
+    "服务时长（小时）",
+    "来源",
+    "记录人",
+]
+
+
+@staff_page
+def export(request: HttpRequest) -> HttpResponse:
+    """Service records for the city volunteer platform (CSV, or xlsx with ?format=xlsx);
+    ?kind=party gives the yearly summary of 在职党员 per unit party organisation."""
+    user = request.user
+    _require(user, "volunteer.export")
+    fmt = request.GET.get("format", "csv")
+    if request.GET.get("kind") == "party":
+        year = int_or_none(request.GET.get("year")) or timezone.localdate().year
+        header = ["工作单位党组织", "姓名", "报到居民区", "年度", "服务次数", "服务时长（小时）"]
+        rows = [
+            [r["party_unit__name"] or "", r["name"], r["area__name"], year, r["times"], r["hours"]]
+            for r in selectors.party_summary(user, year=year)
+        ]
+        name = f"party-service-{year}"
+    else:
+        header = EXPORT_FIELDS
+        records = (
+            selectors.records_for(user).select_related("volunteer", "recorded_by").order_by("started_at")
+        )
+        rows = [
+            [
+                r.volunteer.name,
+                r.volunteer.phone_mask,
+                r.activity,
+                r.place,
+                timezone.localtime(r.started_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(r.ended_at).strftime("%Y-%m-%d %H:%M"),
+                str(r.hours),
+                r.get_source_display(),
+                str(r.recorded_by or ""),
+            ]
+            for r in records.iterator()
+        ]
+        name = "volunteer-service-records"
+    AccessLog.objects.create(
+        user=user, action="export:volunteer_records", object_type="volunteer", reason=name
+    )
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(
+        ("\ufeff" + text.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------- the volunteers' own pages
+
+
+def _current(request: HttpRequest) -> Volunteer | None:
+    pk = request.session.get(SESSION_KEY)
+    return Volunteer.objects.filter(pk=pk, active=True).select_related("area").first() if pk else None
+
+
+def volunteer_page(view):
+    """The volunteer signed in with their phone; a DomainError becomes a message on the page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        volunteer = _current(request)
+        if volunteer is None:
+            return redirect(reverse("volunteers:login") + "?next=" + request.get_full_path())
+        response = view(request, volunteer, *args, **kwargs)
+        response.setdefault("Cache-Control", "no-store")
+        return response
+
+    return wrapper
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    context = {
+        "phone": request.POST.get("phone", ""),
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    if request.method == "POST":
+        phone = (request.POST.get("phone") or "").strip()
+        volunteer = services.volunteer_by_phone(phone)
+        if request.POST.get("code"):
+            if volunteer is not None and phonecodes.verify_code(
+                phone=phone, purpose=PURPOSE, code=request.POST["code"]
+            ):
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = volunteer.pk
+                target = (
+                    context["next"]
+                    if context["next"].startswith("/volunteers/")
+                    else reverse("volunteers:me")
+                )
+                return redirect(target)
+            context["error"] = _("验证码不正确或已过期。")
+            context["sent"] = True
+        else:
+            try:
+                if volunteer is not None:
+                    phonecodes.send_code(phone=phone, purpose=PURPOSE, subdistrict=volunteer.subdistrict)
+                else:
+                    phonecodes.normalise_phone(phone)
+                context["sent"] = True
+                context["info"] = _("如该手机号已登记为志愿者，验证码已发送。")
+            except DomainError as exc:
+                context["error"] = exc.message
+    return render(request, "volunteers/login.html", context)
+
+
+def logout(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    return redirect("volunteers:login")
+
+
+@volunteer_page
+def me(request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            if request.POST.get("reward"):
+                reward = Reward.objects.filter(
+                    pk=int_or_none(request.POST["reward"]),
+                    subdistrict_id=volunteer.subdistrict_id,
+                    active=True,
+                ).first()
+                if reward is None:
+                    raise DomainError(_("未找到该商品。"))
+                services.redeem(volunteer=volunteer, reward=reward)
+                messages.success(
+                    request,
+                    _("兑换成功，请到%(place)s领取“%(name)s”。")
+                    % {"place": reward.area, "name": reward.name},
+                )
+            elif request.POST.get("opportunity"):
+                item = Opportunity.objects.filter(
+                    pk=int_or_none(request.POST["opportunity"]), subdistrict_id=volunteer.subdistrict_id
+                ).first()
+                if item is None:
+                    raise DomainError(_("未找到该活动。"))
+                services.apply(volunteer=volunteer, opportunity=item)
+                messages.success(request, _("已报名“%(title)s”，等待确认。") % {"title": item.title})
+            elif request.POST.get("cancel_redemption"):
+                redemption = Redemption.objects.filter(
+                    pk=int_or_none(request.POST["cancel_redemption"]), volunteer=volunteer
+                ).first()
+                if redemption is None:
+                    raise DomainError(_("未找到该兑换。"))
+                services.cancel_redemption(redemption=redemption, volunteer=volunteer)
+                messages.success(request, _("已取消兑换，积分已退回。"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("volunteers:me")
+    now = timezone.now()
+    hours = selectors.hours_of(volunteer)
+    signed = Signup.objects.filter(volunteer=volunteer).exclude(state=SignupState.CANCELLED)
+    return render(
+        request,
+        "volunteers/me.html",
+        {
+            "volunteer": volunteer,
+            "balance": ledger.balance(volunteer),
+            "hours": hours,
+            "stars": selectors.stars(hours),
+            "signups": signed.select_related("opportunity").order_by("-opportunity__starts_at")[:20],
+            "open": Opportunity.objects.filter(
+                subdistrict_id=volunteer.subdistrict_id, state=OpportunityState.OPEN, ends_at__gt=now
+            )
+            .exclude(pk__in=signed.values("opportunity_id"))
+            .order_by("starts_at")[:20],
+            "rewards": Reward.objects.filter(subdistrict_id=volunteer.subdistrict_id, active=True).order_by(
+                "points"
+            ),
+            "redemptions": volunteer.redemptions.select_related("reward").order_by("-created_at")[:10],
+            "entries": volunteer.entries.order_by("-created_at", "-id")[:20],
+        },
+    )
+
+
+@volunteer_page
+def scan(request: HttpRequest, volunteer: Volunteer, code: str) -> HttpResponse:
+    """What the activity's QR code opens: check in on arrival, check out when leaving."""
+    item = Opportunity.objects.filter(code=code).first()
+    signup = Signup.objects.filter(opportunity=item, volunteer=volunteer).first() if item else None
+    error = None
+    if request.method == "POST" and item is not None:
+        try:
+            if request.POST.get("action") == "check_out":
+                signup = services.check_out(
+                    volunteer=volunteer,
+                    code=code,
+                    travel_minutes=int_or_none(request.POST.get("travel_minutes")) or 0,
+                )
+                messages.success(request, _("签退成功，感谢您的服务！时长待组织方核实后记入。"))
+            else:
+                signup = services.check_in(volunteer=volunteer, code=code)
+                messages.success(request, _("签到成功。"))
+            return redirect("volunteers:scan", code=code)
+        except DomainError as exc:
+            error = exc.message
+    return render(
+        request,
+        "volunteers/scan.html",
+        {"opportunity": item, "signup": signup, "error": error, "volunteer": volunteer},
+        status=400 if error else 200,
+    )
