@@ -92,3 +92,26 @@ def test_agreement_document(world, client):
     assert response.status_code == 200 and response.content[:2] == b"PK"
     client.force_login(world.a.users["auditor"])
     assert client.get(reverse("mediation:agreement", args=[dispute.pk])).status_code == 403
+
+
+def test_turn_a_case_into_a_mediation_from_the_page(world, client):
+    from gongzhi.cases import services as case_services
+
+    case = case_services.create_case(
+        actor=world.a.users["dispatcher"],
+        category=world.category,
+        title="楼上噪声扰民",
+        description="楼上每晚十一点后拖动家具。",
+        source="hotline",
+        area=world.a.estate,
+        reporter_name="陈志强",
+        reporter_phone="13700001111",
+    )
+    client.force_login(world.a.users["dispatcher"])
+    url = reverse("mediation:new") + f"?case={case.number}"
+    assert case.title in client.get(url).content.decode()
+    response = client.post(url, {"kind": "noise", "respondent_name": "楼上住户"})
+    dispute = Dispute.objects.get()
+    assert response.status_code == 302 and dispute.case == case and dispute.source == "case"
+    client.force_login(world.b.users["dispatcher"])
+    assert client.get(url).status_code == 404
