@@ -113,17 +113,16 @@ def _election_vote(actor, committee, rng, today: dt.date) -> None:
     )
     homes = list(services.eligible_dwellings(committee.area).exclude(owner_name=""))
     for home in homes:
-        if rng.random() < 0.78:
+        if rng.random() < 0.9:
             services.cast_ballot(
                 actor=actor,
                 vote=vote,
                 dwelling=home,
                 voter_name=home.owner_name,
-                choice=rng.choices(["for", "against", "abstain"], weights=[80, 12, 8])[0],
+                choice=rng.choices(["for", "against", "abstain"], weights=[85, 10, 5])[0],
                 on=today - dt.timedelta(days=rng.randrange(5, 20)),
             )
-    services.close_vote(actor=actor, vote=vote)
-    return vote
+    return services.close_vote(actor=actor, vote=vote)
 
 
 @transaction.atomic

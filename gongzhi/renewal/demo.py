@@ -51,7 +51,8 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         )
         if not buildings:
             continue
-        _lift(leader, cadres, buildings[-1], rng, today)
+        busiest = max(buildings, key=lambda b: (b.dwellings.count(), b.path))
+        _lift(leader, cadres, busiest, rng, today)
         if index == 0:
             _old_area(leader, cadres, buildings[0].parent, rng, today)
     if stdout:

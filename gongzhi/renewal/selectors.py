@@ -8,8 +8,9 @@ from collections import Counter, defaultdict
 from django.db.models import Prefetch, QuerySet
 
 from gongzhi.accounts.models import User
+from gongzhi.committees import counting
 from gongzhi.core.errors import NotFound
-from gongzhi.renewal.models import Certificate, CertificateState, Obstacle, Project
+from gongzhi.renewal.models import Certificate, CertificateState, Obstacle, ObstacleKind, Project
 from gongzhi.renewal.rules import RENEWAL_READERS
 from gongzhi.territory.scope import scoped
 
@@ -83,8 +84,6 @@ def holdouts_by_obstacle(user: User, project: Project) -> list[tuple[str, int]]:
             resolved_on__isnull=True,
         ).values_list("kind", flat=True)
     )
-    from gongzhi.renewal.models import ObstacleKind
-
     return [(ObstacleKind(kind).label, n) for kind, n in counts.most_common()]
 
 
@@ -100,3 +99,22 @@ def holdouts_by_cadre(user: User, project: Project) -> list[tuple[str, int, int]
         totals[key][0] += 1
         totals[key][1] += state not in SIGNED_STATES
     return sorted(((k, v[0], v[1]) for k, v in totals.items()), key=lambda r: -r[2])
+
+
+def lift_tally(project: Project):
+    """A lift's consent by the owners' double majority (民法典 §278 for 改建: ≥ 2/3 of the building's
+    area and owners take part, ≥ 3/4 of those in favour), from the signed dwellings' floor areas.
+    Only signatures are recorded, so taking part and consenting coincide here."""
+    rows = list(Certificate.objects.filter(project=project).values_list("state", "dwellings__floor_area"))
+    areas = [(state, area) for state, area in rows if area]
+    if not areas:
+        return None
+    quorum, share, strict = counting.thresholds_for("major")
+    return counting.tally(
+        eligible_area=sum(counting.cents(a) for _s, a in areas),
+        eligible_count=len(areas),
+        ballots=[(counting.cents(a), counting.FOR) for s, a in areas if s in SIGNED_STATES],
+        quorum=counting.parse_share(quorum),
+        pass_share=counting.parse_share(share),
+        pass_strict=strict,
+    )

@@ -65,6 +65,7 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
             "by_obstacle": selectors.holdouts_by_obstacle(user, project),
             "by_cadre": selectors.holdouts_by_cadre(user, project),
             "holdouts": list(selectors.holdouts(user, project)[:200]),
+            "lift": selectors.lift_tally(project) if project.kind == "lift" else None,
         },
     )
 

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 
 from gongzhi.committees import services
@@ -80,7 +81,7 @@ def test_vote_page_ballot_and_notice(world, client):
     leader = world.a.users["leader"]
     committee = services.create_committee(actor=leader, area=world.a.estate)
     homes = dwellings(world.a.estate, ["60", "60", "60", "200"])
-    today = dt.date.today()
+    today = timezone.localdate()
     vote = services.open_vote(
         actor=leader,
         committee=committee,
@@ -110,7 +111,7 @@ def test_api_lists_scoped_and_counts_the_vote(world, client):
     leader = world.a.users["leader"]
     committee = services.create_committee(actor=leader, area=world.a.estate)
     homes = dwellings(world.a.estate, ["60", "100"])
-    today = dt.date.today()
+    today = timezone.localdate()
     vote = services.open_vote(
         actor=leader,
         committee=committee,

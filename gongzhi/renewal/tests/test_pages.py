@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 
 from gongzhi.open311 import services as tokens
@@ -26,7 +27,7 @@ def _queries(client, url) -> int:
 
 def _signing(world, n):
     project, certs = project_with(world.a, n)
-    today = dt.date.today()
+    today = timezone.localdate()
     services.open_round(
         actor=world.a.users["leader"],
         project=project,
@@ -59,7 +60,7 @@ def test_signing_on_the_certificate_page_moves_the_figure(world, client):
     again = client.post(reverse("renewal:record", args=[certs[0].pk]), {"what": "signed"}, follow=True)
     notices = [m for m in again.content.decode().split('class="notice')[1:]]
     assert any("已有记录" in n for n in notices), notices
-    early = (dt.date.today() - dt.timedelta(days=5)).isoformat()
+    early = (timezone.localdate() - dt.timedelta(days=5)).isoformat()
     refused = client.post(
         reverse("renewal:record", args=[certs[1].pk]), {"what": "signed", "on": early}, follow=True
     )

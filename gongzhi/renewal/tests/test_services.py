@@ -133,3 +133,36 @@ def test_scope_matrix(world):
                 side_name == "a" and code in {"leader", "neighbourhood", "gridworker"}
             )
             assert has(user, "renewal.manage", project) == (side_name == "a" and code == "leader")
+
+
+@time_machine.travel(dt.datetime(2026, 7, 15, 10, tzinfo=dt.UTC), tick=False)
+def test_lift_consent_by_the_double_majority_of_the_building(world):
+    from decimal import Decimal
+
+    from gongzhi.registry.models import Dwelling
+    from gongzhi.territory.services import create_area
+
+    leader = world.a.users["leader"]
+    block = create_area(code="A-E1-B9", name="9号楼", kind="building", parent=world.a.estate)
+    for i, area in enumerate(["50", "50", "50", "150"], start=1):
+        Dwelling.objects.create(
+            subdistrict_id=block.subdistrict_id,
+            area=block,
+            room=f"{i}01室",
+            address=f"9号楼{i}01室",
+            floor_area=Decimal(area),
+            owner_name=f"业主{i}",
+        )
+    project = services.create_project(actor=leader, area=block, name="9号楼加装电梯", kind="lift")
+    assert services.certificates_from_dwellings(actor=leader, project=project) == 4
+    services.open_round(
+        actor=leader, project=project, number=2, opens_on=D(2026, 7, 1), closes_on=D(2026, 8, 1)
+    )
+    certs = list(project.certificates.order_by("number"))
+    assert [c.floor for c in certs] == [1, 2, 3, 4]
+    for c in certs[1:]:  # floors 2–4 sign: 3 of 4 households (75%), 250 of 300 ㎡
+        services.respond(actor=leader, certificate=c, answer="signed", on=D(2026, 7, 2))
+    figure = services.figure_of(project.rounds.get())
+    assert figure.reached  # 75% of households
+    tally = selectors.lift_tally(project)
+    assert tally.valid and tally.passed  # 3/4 heads and 250/300 ㎡ take part and agree
