@@ -180,6 +180,16 @@ class ParticipationActionIn(Schema):
     data: dict = Field(default_factory=dict, description="project step input (see advance_project)")
 
 
+class ParticipationCampaignIn(Schema):
+    area_id: int
+    title: str
+    question: str
+    rules: str = ""
+    starts_on: dt.date
+    ends_on: dt.date
+    support_threshold: int = 10
+
+
 class ParticipationSuggestionIn(Schema):
     area_id: int
     title: str
@@ -457,6 +467,14 @@ def campaigns(request: HttpRequest):
         | {"area_id": c.area_id}
         for c in selectors.campaigns_for(request.auth).order_by("-starts_on", "-id")[:200]
     ]
+
+
+@router.post("/campaigns", response={201: ParticipationCampaignOut, **ERRORS}, summary="发起征集")
+def campaign_create(request: HttpRequest, body: ParticipationCampaignIn):
+    user = request.auth
+    data = body.dict()
+    c = services.create_campaign(actor=user, area=_area(user, data.pop("area_id")), **data)
+    return 201, {f: getattr(c, f) for f in ParticipationCampaignOut.model_fields}
 
 
 @router.get("/suggestions", response={200: list[ParticipationSuggestionOut], **ERRORS}, summary="人民建议")

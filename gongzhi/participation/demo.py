@@ -240,10 +240,12 @@ def _campaigns(rng, subdistrict, short, leader, dispatcher, neighbourhoods, now)
                     now=at,
                 )
             made += 1
-            outcome = n % 7
+            # Cycle through every outcome: topic, answer, case, referral, triage, declined,
+            # still pending, published and collecting supports.
+            outcome = made % 8
             if outcome == 6:
                 continue  # still waiting for moderation
-            if outcome == 5 and n:
+            if outcome == 5:
                 services.decline_suggestion(
                     actor=moderator, suggestion=suggestion, reason="内容与征集主题无关", now=at
                 )
@@ -251,7 +253,8 @@ def _campaigns(rng, subdistrict, short, leader, dispatcher, neighbourhoods, now)
             services.approve_suggestion(
                 actor=moderator, suggestion=suggestion, now=at + dt.timedelta(hours=3)
             )
-            _fake_supports(suggestion, rng.randint(1, 12))
+            # Below the threshold (5) unless it went to triage or became a topic.
+            _fake_supports(suggestion, rng.randint(5, 12) if outcome in (0, 4) else rng.randint(1, 4))
             later = at + dt.timedelta(days=2)
             if outcome == 0:
                 services.suggestion_to_topic(actor=leader, suggestion=suggestion, now=later)
@@ -383,9 +386,9 @@ def _committees(rng, subdistrict, short, leader, now) -> int:
             now=at,
         )
         services.act_on_topic(actor=leader, topic=topic, action="execute", now=at)
-        for item in items:
+        for n, item in enumerate(items):
             when = at + dt.timedelta(days=rng.randint(5, 60))
-            fate = rng.random()
+            fate = 0.0 if n == 7 else rng.random()  # one blocked item on every list at least
             services.act_on_item(actor=leader, item=item, action="start", now=when)
             if fate < 0.04:
                 services.act_on_item(

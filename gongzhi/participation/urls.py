@@ -7,6 +7,7 @@ app_name = "participation"
 urlpatterns = [
     # Staff
     path("", views.index, name="index"),
+    path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("suggestions/", views.suggestions, name="suggestions"),
     path("suggestions/new/", views.suggestion_new, name="suggestion_new"),
     path("suggestions/<int:pk>/", views.suggestion, name="suggestion"),

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -104,8 +104,36 @@ def index(request: HttpRequest) -> HttpResponse:
             "campaigns": selectors.campaigns_for(user)[:10],
             "meetings": selectors.meetings_for(user).select_related("topic")[:8],
             "board_area": user.scope,
+            "can_campaign": permissions.has(user, "participation.campaign.manage", user.scope),
+            "areas": _areas(user),
+            "today": timezone.localdate(),
         },
     )
+
+
+@staff_page
+@require_POST
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    post = request.POST
+    try:
+        starts, ends = parse_date(post.get("starts_on", "") or ""), parse_date(post.get("ends_on", "") or "")
+        if starts is None or ends is None:
+            raise DomainError(_("请填写征集期。"))
+        c = services.create_campaign(
+            actor=user,
+            area=_area(request, user),
+            title=post.get("title", ""),
+            question=post.get("question", ""),
+            rules=post.get("rules", ""),
+            starts_on=starts,
+            ends_on=ends,
+            support_threshold=int_or_none(post.get("support_threshold")) or 10,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("participation:index")
+    return _done(request, reverse("participation:public_campaign", args=[c.pk]), _("已发布征集。"))
 
 
 # ---------------------------------------------------------------- suggestions

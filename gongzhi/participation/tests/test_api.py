@@ -111,3 +111,25 @@ def test_the_public_board_needs_no_token(world, client):
     resolved_topic(world)
     body = client.get(f"/api/participation/public/board/{world.a.subdistrict.pk}").json()
     assert body["total"] == 2 and body["closed_share"] == 0
+
+
+def test_a_campaign_through_the_api(world, client):
+    body = {
+        "area_id": world.a.subdistrict.pk,
+        "title": "反诈宣传",
+        "question": "您想怎么了解？",
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-31",
+    }
+    worker = world.a.users["gridworker"]
+    assert post(client, "/api/participation/campaigns", body, worker).status_code == 404  # above its grid
+    assert (
+        post(client, "/api/participation/campaigns", body | {"area_id": world.a.grid.pk}, worker).status_code
+        == 403
+    )
+    made = post(client, "/api/participation/campaigns", body, world.a.users["leader"])
+    assert made.status_code == 201 and made.json()["area_id"] == world.a.subdistrict.pk
+    bad = post(
+        client, "/api/participation/campaigns", body | {"ends_on": "2026-11-01"}, world.a.users["leader"]
+    )
+    assert bad.status_code in (400, 422) and bad.json()["details"]["field"] == "ends_on"

@@ -143,3 +143,18 @@ def test_the_public_board_makes_the_same_number_of_queries_for_2_and_20_items(wo
         services.add_item(actor=lead, area=world.a.neighbourhood, title=f"事项{i}", owner=world.a.committee)
     assert ListItem.objects.count() == 20
     assert _queries(client, url) == few
+
+
+def test_a_leader_starts_a_campaign_on_the_page(world, client):
+    from gongzhi.participation.models import Campaign
+
+    client.force_login(world.a.users["leader"])
+    url = reverse("participation:campaign_new")
+    data = {"title": "流浪猫治理大家谈", "question": "怎样科学喂养？", "area": world.a.subdistrict.pk}
+    client.post(url, data | {"starts_on": "2026-12-01", "ends_on": "2026-11-01"})
+    assert not Campaign.objects.exists()  # the end before the start: refused, nothing saved
+    response = client.post(url, data | {"starts_on": "2026-12-01", "ends_on": "2026-12-31"})
+    assert response.status_code == 302 and Campaign.objects.get().title == "流浪猫治理大家谈"
+    client.force_login(world.a.users["gridworker"])
+    client.post(url, data | {"starts_on": "2026-12-01", "ends_on": "2026-12-31", "title": "x"})
+    assert Campaign.objects.count() == 1
