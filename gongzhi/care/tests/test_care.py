@@ -239,3 +239,24 @@ def test_scope_matrix(care, role, side):
     listed = set(selectors.recipients_for(user).values_list("resident__name", flat=True))
     expected = {"a": {"王秀英", "陈阿婆"}, "b": {"李建国"}}[side] if role in READERS else set()
     assert listed == expected
+
+
+def test_timeline_shows_tags_only_to_tag_readers_and_logs_the_reading(care):
+    from gongzhi.accounts.models import AccessLog
+
+    services.sync_population(today=MONDAY.date())
+    elder = recipient_of(care.elders[0])
+    with time_machine.travel(at(MONDAY, 9), tick=False):
+        services.record_check_in(
+            actor=care.world.a.users["gridworker"], recipient=elder, mode="phone", outcome="well"
+        )
+    worker = care.world.a.users["gridworker"]
+    items = selectors.timeline(worker, elder)
+    assert {i.kind for i in items} == {"check_in", "tag"}
+    assert (
+        AccessLog.objects.filter(
+            user=worker, action="view:care_tags", object_id=str(elder.resident_id)
+        ).count()
+        == 1
+    )
+    assert selectors.recipients_for(care.world.a.users["dispatcher"]).count() == 0
