@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import ninja
+from django.conf import settings
 from django.db import DataError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -63,6 +64,9 @@ class StaffSession:
         self.inner = django_auth
 
     def __call__(self, request: HttpRequest):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session at all: an unauthenticated request (401), not a CSRF failure (403).
+            return None
         user = self.inner(request)
         if user and user.scope_id and not user.username.startswith(api_services.SERVICE_ACCOUNT_PREFIX):
             return user

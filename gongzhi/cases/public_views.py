@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongzhi.cases import forms, selectors, services
+from gongzhi.cases import forms, phonecodes, selectors, services
 from gongzhi.cases.models import Case, Source, Status
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.territory.models import Area, AreaKind
@@ -145,7 +145,9 @@ def areas_geojson(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def follow(request: HttpRequest, number: str) -> HttpResponse:
-    """ "I have this problem too": follow an open case by phone instead of filing a duplicate."""
+    """ "I have this problem too": follow an open case by phone instead of filing a duplicate.
+    Two steps: the phone gets a one-time code, and only the code confirms the follow, so
+    nobody subscribes a number that is not theirs."""
     case = Case.objects.filter(number=number).first()
     if case is None:
         return render(request, "cases/public/_follow.html", {"error": _("没有找到这个工单。")}, status=404)
@@ -153,8 +155,19 @@ def follow(request: HttpRequest, number: str) -> HttpResponse:
         return render(
             request, "cases/public/_follow.html", {"error": _("操作太频繁，请稍后再试。")}, status=429
         )
+    phone, code = request.POST.get("phone", ""), request.POST.get("code", "").strip()
+    purpose = f"follow:{case.number}"
     try:
-        created = services.follow_case(case=case, phone=request.POST.get("phone", ""))
+        if not case.is_open:
+            raise DomainError(_("该工单已办结，如问题仍然存在，请重新反映。"))
+        if not code:
+            phonecodes.send_code(phone=phone, purpose=purpose, subdistrict=case.subdistrict)
+            return render(
+                request, "cases/public/_follow.html", {"case": case, "code_sent": True, "phone": phone}
+            )
+        if not phonecodes.verify_code(phone=phone, purpose=purpose, code=code):
+            raise DomainError(_("验证码不正确或已过期，请重新获取。"), code="code_refused")
+        created = services.follow_case(case=case, phone=phone)
     except DomainError as exc:
         return render(
             request, "cases/public/_follow.html", {"error": exc.message, "case": case}, status=exc.status

@@ -65,8 +65,12 @@ def backup(path: Path | None = None, *, alias: str = "default") -> Path:
     path = Path(path or default_path())
     if path.exists():
         raise DomainError(_("备份文件 %(path)s 已存在，不会覆盖。") % {"path": path})
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    # Readable by the owner only (it holds every sealed field and the password hashes),
+    # whatever the umask of the shell or unit that runs it.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    partial.chmod(0o600)
     if conn.vendor == "sqlite":
         conn.ensure_connection()
         target = sqlite3.connect(partial)
@@ -88,6 +92,7 @@ def backup(path: Path | None = None, *, alias: str = "default") -> Path:
             raise DomainError(_("pg_dump 失败：%(error)s") % {"error": result.stderr.strip()[-500:]})
     else:
         raise DomainError(_("不支持备份 %(vendor)s 数据库。") % {"vendor": conn.vendor})
+    partial.chmod(0o600)
     partial.rename(path)
     return path
 

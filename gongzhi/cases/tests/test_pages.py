@@ -1,13 +1,14 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.accounts.models import Notice
-from gongzhi.cases import selectors, services
-from gongzhi.cases.models import Case, OutboundMessage, Rating, Status
+from gongzhi.cases import phonecodes, selectors, services
+from gongzhi.cases.models import Case, CaseFollower, OutboundMessage, Rating, Status
 from gongzhi.cases.sweep import sweep
 from gongzhi.cases.tests.helpers import assigned_case, public_report
 
@@ -245,11 +246,16 @@ def test_public_outlines_have_names_only(world, client):
 
 def test_resident_follows_instead_of_filing_again(world, client, django_capture_on_commit_callbacks):
     case = assigned_case(world)
-    response = client.post(
-        f"/public/follow/{case.number}/", {"reporter_phone": "13600003333", "phone": "13600003333"}
-    )
+    url = f"/public/follow/{case.number}/"
+    asked = client.post(url, {"phone": "13600003333"})
+    assert asked.status_code == 200 and "验证码已发送" in asked.content.decode()
+    code = phonecodes.last_code_for("13600003333", f"follow:{case.number}")
+    response = client.post(url, {"phone": "13600003333", "code": code})
     assert response.status_code == 200 and "已关注" in response.content.decode()
-    again = client.post(f"/public/follow/{case.number}/", {"phone": "13600003333"})
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        client.post(url, {"phone": "13600003333"})
+        code = phonecodes.last_code_for("13600003333", f"follow:{case.number}")
+        again = client.post(url, {"phone": "13600003333", "code": code})
     assert "已经关注" in again.content.decode()
     assert client.post(f"/public/follow/{case.number}/", {"phone": "123"}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
@@ -257,6 +263,19 @@ def test_resident_follows_instead_of_filing_again(world, client, django_capture_
     told = set(OutboundMessage.objects.filter(case=case, kind="replied").values_list("to", flat=True))
     assert told == {"13812345678", "13600003333"}
     assert Case.objects.count() == 1  # nobody filed a duplicate
+
+
+def test_follow_needs_the_code_sent_to_that_phone(world, client):
+    """Issue 12: a POST subscribed any phone number without confirmation."""
+    case = assigned_case(world)
+    url = f"/public/follow/{case.number}/"
+    client.post(url, {"phone": "13600003333"})
+    assert not CaseFollower.objects.exists()  # asking for a code follows nothing
+    wrong = client.post(url, {"phone": "13600003333", "code": "000000"})
+    assert wrong.status_code == 400 and "验证码" in wrong.content.decode()
+    other = phonecodes.last_code_for("13600003333", f"follow:{case.number}")
+    assert client.post(url, {"phone": "13900009999", "code": other}).status_code == 400  # not that phone's
+    assert not CaseFollower.objects.exists()
 
 
 def test_closed_case_cannot_be_followed(world, client):
