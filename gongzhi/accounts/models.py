@@ -44,6 +44,7 @@ class Unit(TimeStamped):
         _("别名"),
         max_length=200,
         blank=True,
+        db_default="",
         help_text=_("曾用名或简称，用逗号分隔，如“区建委, 建设委员会”。"),
     )
     # A renamed or merged department: its history counts for the successor (routing), and it is
