@@ -1,6 +1,7 @@
 """The workloads, in the order they run. Each is `run(scale, log) -> list[Row]`."""
 
 from bench.workloads import dashboard, geo, http, intake, partition, peer, queue, slots, text
+from gongzhi.insight import benchmark as insight_benchmark
 
 REGISTRY = [
     ("queue", queue.run),
@@ -13,4 +14,5 @@ REGISTRY = [
     ("text", text.run),
     ("peer", peer.run),
     ("partition", partition.run),
+    ("insight", insight_benchmark.run),
 ]

@@ -28,6 +28,8 @@ def _editor(grid: Area) -> User | None:
 
 
 def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO) -> None:
+    # The planted cases first, so that the reports and the index computed below include them.
+    planted = plant(rng=rng, subdistricts=subdistricts)
     now = timezone.now()
     this_week = monday_of(timezone.localdate())
     last_week = this_week - dt.timedelta(days=7)
@@ -53,7 +55,7 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO) -> Non
             index.compute_month(subdistrict, month, now=now)
             month = (month - dt.timedelta(days=1)).replace(day=1)
     stdout.write(f"  insight: {made} weekly reports ({frozen} frozen), interaction index for 3 months\n")
-    seed_supervision(rng=rng, subdistricts=subdistricts, stdout=stdout)
+    scan(subdistricts=subdistricts, planted=planted, stdout=stdout)
 
 
 # ---------------------------------------------------------------- planted anomalies (智慧监督)
@@ -269,15 +271,18 @@ def _role_user(role: str, scope: Area | None, *, under: Area | None = None) -> U
     return users.order_by("username").first()
 
 
-def seed_supervision(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO) -> None:
-    from gongzhi.insight import supervision
-
+def plant(*, rng: random.Random, subdistricts: list[Area]) -> int:
     now = timezone.now()
-    planted = found = 0
+    planted = 0
     for subdistrict in subdistricts:
         planter = _Planter(subdistrict, now, rng)
         planter.all()
         planted += planter.count
-        result = supervision.scan(subdistrict=subdistrict, now=now)
-        found += sum(result.found.values())
+    return planted
+
+
+def scan(*, subdistricts: list[Area], planted: int, stdout: TextIO) -> None:
+    from gongzhi.insight import supervision
+
+    found = sum(sum(supervision.scan(subdistrict=s).found.values()) for s in subdistricts)
     stdout.write(f"  insight: {planted} planted anomalies, {found} supervision alerts\n")

@@ -71,11 +71,13 @@ def _rates(subdistrict: Area, month: dt.date, *, use_rollup: bool) -> dict[int, 
     """The three rates of each neighbourhood's cases reported in the month, per neighbourhood."""
     first = month.replace(day=1)
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    start, end = month_bounds(first)
     out: dict[int, dict] = {}
     for grid in Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.GRID):
-        board = metrics.dashboard(
-            Case.objects.all(), root=grid, since=first, until=last, use_rollup=use_rollup
-        )
+        # The month's rows by the (subdistrict, created_at) index (the dashboard's own date filter
+        # casts the column); still every case of the grid in the month, as use_rollup requires.
+        month_cases = Case.objects.filter(subdistrict=subdistrict, created_at__gte=start, created_at__lt=end)
+        board = metrics.dashboard(month_cases, root=grid, since=first, until=last, use_rollup=use_rollup)
         for area, tally in board.by_area:
             out[area.pk] = {
                 "response_rate": tally.response_rate,

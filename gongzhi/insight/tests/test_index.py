@@ -90,3 +90,21 @@ def test_recomputing_a_month_replaces_it_and_drilldown_explains_the_change(month
     lines = {line["kind"]: line for line in index.drilldown(june)}
     assert (lines["report"]["before"], lines["report"]["now"]) == (1, 2)
     assert lines["visit"]["weighted_change"] == 0.5
+
+
+def test_check_command_agrees_then_fails_on_tampering(month):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with time_machine.travel(at(dt.date(2026, 7, 2), 9), tick=False):
+        call_command("insight", "index", "compute", "--month", "2026-06", "--area", "A", stdout=io.StringIO())
+        out = io.StringIO()
+        call_command("insight", "index", "check", "--month", "2026-06", "--area", "A", stdout=out)
+        assert "一致" in out.getvalue()
+        InteractionIndex.objects.filter(area=month.world.a.neighbourhood).update(reached=0)
+        with pytest.raises(CommandError):
+            call_command(
+                "insight", "index", "check", "--month", "2026-06", "--area", "A", stdout=io.StringIO()
+            )
