@@ -1,5 +1,381 @@
-"""The cobuilding router of the REST API (/api/cobuilding/)."""
+"""The co-building router of the REST API (/api/cobuilding/): coverage, party organisations,
+pairings, alliances, the three lists with matching and claims, and the map's places — the same
+selectors and services as the pages; actions come from the action tables."""
 
-from ninja import Router
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from gongzhi.cobuilding import coverage as coverage_figures
+from gongzhi.cobuilding import hours, matching, selectors, transitions
+from gongzhi.cobuilding.schemas import (
+    CobuildingActivityIn,
+    CobuildingAllianceOut,
+    CobuildingBranchOut,
+    CobuildingClaimIn,
+    CobuildingClaimOut,
+    CobuildingCoverageOut,
+    CobuildingNeedDetailOut,
+    CobuildingNeedIn,
+    CobuildingNeedOut,
+    CobuildingPageQuery,
+    CobuildingPairingOut,
+    CobuildingPlaceActionIn,
+    CobuildingPlaceIn,
+    CobuildingPlaceOut,
+    CobuildingProjectOut,
+    CobuildingResourceIn,
+    CobuildingResourceOut,
+    CobuildingTextIn,
+)
+from gongzhi.cobuilding.services import lists, network, places
+from gongzhi.core import rules as permissions
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.schemas import ErrorOut
+from gongzhi.registry import selectors as registry
+from gongzhi.territory.models import Area, AreaKind
 
 router = Router(tags=["cobuilding"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _page(qs, query: CobuildingPageQuery, states=None):
+    if query.state:
+        if states is not None and query.state not in states:
+            raise DomainError(_("未知的状态：%(state)s") % {"state": query.state}, code="bad_state")
+        qs = qs.filter(state=query.state)
+    if query.after is not None:
+        qs = qs.filter(pk__gt=query.after)
+    return qs.order_by("pk")[: query.limit]
+
+
+def _area(user, pk: int | None) -> Area | None:
+    if pk is None:
+        return None
+    area = Area.objects.filter(pk=pk).first()
+    if area is None or user.scope_id is None or not area.path.startswith(user.scope.path):
+        raise NotFound(_("区域不存在或不在您的管辖范围内。"))
+    return area
+
+
+@router.get(
+    "/coverage", response={200: CobuildingCoverageOut, **ERRORS}, summary="两新组织党组织覆盖与结对覆盖"
+)
+def coverage(request: HttpRequest, level: str = AreaKind.GRID, campaign: int | None = None):
+    from gongzhi.visits import selectors as visits
+
+    user = request.auth
+    if level not in coverage_figures.LEVELS:
+        raise DomainError(_("层级应为 grid 或 neighbourhood。"), code="bad_level")
+    if not permissions.has(user, "partybranch.view", user.scope):
+        raise NotFound()
+    chosen = visits.campaign_for(user, campaign) if campaign else None
+    on = timezone.localdate()
+    rows, total = coverage_figures.figures(user, level=level, on=on, campaign=chosen)
+    _p, paired, neighbourhoods = coverage_figures.pairing_coverage(user, on=on)
+    return {
+        "level": level,
+        "on": on,
+        "units": total.units,
+        "covered": total.covered,
+        "rate": total.rate,
+        "not_visited": total.not_visited,
+        "rows": [
+            {
+                "area_id": r.area.pk if r.area else None,
+                "label": r.label,
+                "units": r.units,
+                "covered": r.covered,
+                "rate": r.rate,
+                "not_visited": r.not_visited,
+            }
+            for r in rows
+        ],
+        "paired_neighbourhoods": paired,
+        "neighbourhoods": neighbourhoods,
+    }
+
+
+@router.get("/branches", response={200: list[CobuildingBranchOut], **ERRORS}, summary="党组织")
+def branches(request: HttpRequest, query: Query[CobuildingPageQuery]):
+    qs = selectors.party_branches_for(request.auth).select_related("organization")
+    return [
+        {
+            "id": b.pk,
+            "organization_id": b.organization_id,
+            "name": b.organization.name,
+            "level": b.level,
+            "parent_id": b.parent_id,
+            "area_id": b.area_id,
+            "members": b.members,
+        }
+        for b in _page(qs, CobuildingPageQuery(after=query.after, limit=query.limit))
+    ]
+
+
+def _pairing(p, today) -> dict:
+    return {
+        "id": p.pk,
+        "unit_id": p.unit_id,
+        "unit": p.unit.name,
+        "neighbourhood_id": p.area_id,
+        "neighbourhood": p.area.name,
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "status": p.status(today),
+        "plan": p.plan,
+    }
+
+
+@router.get("/pairings", response={200: list[CobuildingPairingOut], **ERRORS}, summary="结对共建")
+def pairings(request: HttpRequest, query: Query[CobuildingPageQuery]):
+    qs = selectors.pairings_for(request.auth).select_related("unit", "area")
+    today = timezone.localdate()
+    return [_pairing(p, today) for p in _page(qs, CobuildingPageQuery(after=query.after, limit=query.limit))]
+
+
+@router.post(
+    "/pairings/{pk}/activities", response={201: CobuildingPairingOut, **ERRORS}, summary="记录结对活动"
+)
+def pairing_activity(request: HttpRequest, pk: int, body: CobuildingActivityIn):
+    pairing = selectors.pairing_for(request.auth, pk)
+    network.record_activity(actor=request.auth, pairing=pairing, **body.dict())
+    return 201, _pairing(pairing, timezone.localdate())
+
+
+@router.get("/alliances", response={200: list[CobuildingAllianceOut], **ERRORS}, summary="联盟")
+def alliances(request: HttpRequest):
+    qs = selectors.alliances_for(request.auth).prefetch_related("members")
+    return [
+        {
+            "id": a.pk,
+            "name": a.name,
+            "theme": a.theme,
+            "area_id": a.area_id,
+            "founded_on": a.founded_on,
+            "members": [m.organization_id for m in a.members.all() if m.left_on is None],
+        }
+        for a in qs.order_by("pk")[:200]
+    ]
+
+
+def _need(n) -> dict:
+    return {
+        "id": n.pk,
+        "title": n.title,
+        "description": n.description,
+        "category": n.category,
+        "area_id": n.area_id,
+        "raised_by_id": n.raised_by_id,
+        "urgency": n.urgency,
+        "quantity": n.quantity,
+        "claimed": n.claimed,
+        "beneficiaries": n.beneficiaries,
+        "due_on": n.due_on,
+        "state": n.state,
+    }
+
+
+@router.get("/needs", response={200: list[CobuildingNeedOut], **ERRORS}, summary="需求清单")
+def needs(request: HttpRequest, query: Query[CobuildingPageQuery]):
+    from gongzhi.cobuilding.models import NeedState
+
+    return [_need(n) for n in _page(selectors.needs_for(request.auth), query, NeedState.values)]
+
+
+def _need_detail(user, need) -> dict:
+    actions = [
+        a.name
+        for a in transitions.available(transitions.NEED_ACTIONS, need.state)
+        if permissions.has(user, a.permission, need)
+    ]
+    matches = matching.matches_for(user, need) if "claim" in actions else []
+    return _need(need) | {
+        "matches": [
+            {
+                "resource_id": m.resource.pk,
+                "title": m.resource.title,
+                "organization_id": m.resource.organization_id,
+                "score": m.score,
+                "parts": m.parts,
+            }
+            for m in matches
+        ],
+        "actions": actions,
+    }
+
+
+@router.get(
+    "/needs/{pk}", response={200: CobuildingNeedDetailOut, **ERRORS}, summary="需求详情（含推荐资源）"
+)
+def need(request: HttpRequest, pk: int):
+    return _need_detail(request.auth, selectors.need_for(request.auth, pk))
+
+
+@router.post("/needs", response={201: CobuildingNeedOut, **ERRORS}, summary="发布需求")
+def raise_need(request: HttpRequest, body: CobuildingNeedIn):
+    user = request.auth
+    data = body.dict()
+    area = _area(user, data.pop("area_id"))
+    raised_by = registry.organization_for(user, rid) if (rid := data.pop("raised_by_id")) else None
+    made = lists.raise_need(actor=user, area=area, raised_by=raised_by, **data)
+    return 201, _need(made)
+
+
+@router.post(
+    "/needs/{pk}/claims", response={201: CobuildingClaimOut, **ERRORS}, summary="认领需求（部分或全部）"
+)
+def claim(request: HttpRequest, pk: int, body: CobuildingClaimIn):
+    user = request.auth
+    target = selectors.need_for(user, pk)
+    organization = registry.organization_for(user, body.organization_id)
+    resource = selectors.resource_for(user, body.resource_id) if body.resource_id else None
+    made = lists.claim_need(
+        actor=user,
+        need=target,
+        organization=organization,
+        quantity=body.quantity,
+        resource=resource,
+        note=body.note,
+    )
+    return 201, {
+        "id": made.pk,
+        "need_id": made.need_id,
+        "organization_id": made.organization_id,
+        "resource_id": made.resource_id,
+        "quantity": made.quantity,
+        "status": made.status,
+    }
+
+
+@router.post("/needs/{pk}/deliver", response={200: CobuildingNeedOut, **ERRORS}, summary="需求办结")
+def deliver(request: HttpRequest, pk: int, body: CobuildingTextIn):
+    return _need(
+        lists.deliver_need(actor=request.auth, need=selectors.need_for(request.auth, pk), result=body.text)
+    )
+
+
+def _resource(r) -> dict:
+    return {
+        "id": r.pk,
+        "title": r.title,
+        "category": r.category,
+        "organization_id": r.organization_id,
+        "area_id": r.area_id,
+        "capacity": r.capacity,
+        "used": r.used,
+        "capacity_unit": r.capacity_unit,
+        "state": r.state,
+    }
+
+
+@router.get("/resources", response={200: list[CobuildingResourceOut], **ERRORS}, summary="资源清单")
+def resources(request: HttpRequest, query: Query[CobuildingPageQuery]):
+    from gongzhi.cobuilding.models import ResourceState
+
+    return [_resource(r) for r in _page(selectors.resources_for(request.auth), query, ResourceState.values)]
+
+
+@router.post("/resources", response={201: CobuildingResourceOut, **ERRORS}, summary="提供资源")
+def offer(request: HttpRequest, body: CobuildingResourceIn):
+    user = request.auth
+    data = body.dict()
+    organization = registry.organization_for(user, data.pop("organization_id"))
+    area = _area(user, data.pop("area_id"))
+    return 201, _resource(lists.offer_resource(actor=user, organization=organization, area=area, **data))
+
+
+@router.get("/projects", response={200: list[CobuildingProjectOut], **ERRORS}, summary="项目清单")
+def projects(request: HttpRequest, query: Query[CobuildingPageQuery]):
+    from gongzhi.cobuilding.models import ProjectState
+
+    return [
+        {
+            "id": p.pk,
+            "title": p.title,
+            "lead_id": p.lead_id,
+            "area_id": p.area_id,
+            "tags": p.tags,
+            "budget": float(p.budget),
+            "starts_on": p.starts_on,
+            "ends_on": p.ends_on,
+            "progress": p.progress,
+            "state": p.state,
+        }
+        for p in _page(selectors.projects_for(request.auth), query, ProjectState.values)
+    ]
+
+
+def _place(user, p, now) -> dict:
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "kind": p.kind,
+        "lat": p.lat,
+        "lng": p.lng,
+        "address": p.address,
+        "area_id": p.area_id,
+        "operator_id": p.operator_id,
+        "opening_hours": p.opening_hours,
+        "open_now": hours.is_open(p.opening_hours, now),
+        "amenities": p.amenities,
+        "state": p.state,
+        "verified_at": p.verified_at,
+        "check_due_on": p.check_due_on,
+        "actions": [
+            a.name
+            for a in transitions.available(transitions.PLACE_ACTIONS, p.state)
+            if permissions.has(user, a.permission, p)
+        ],
+    }
+
+
+@router.get("/places", response={200: list[CobuildingPlaceOut], **ERRORS}, summary="服务点（含未上图的）")
+def places_list(request: HttpRequest, query: Query[CobuildingPageQuery]):
+    from gongzhi.cobuilding.models import PlaceState
+
+    now = timezone.now()
+    return [
+        _place(request.auth, p, now)
+        for p in _page(selectors.places_for(request.auth), query, PlaceState.values)
+    ]
+
+
+@router.get("/places/{pk}", response={200: CobuildingPlaceOut, **ERRORS}, summary="服务点详情")
+def place(request: HttpRequest, pk: int):
+    return _place(request.auth, selectors.place_for(request.auth, pk), timezone.now())
+
+
+@router.post("/places", response={201: CobuildingPlaceOut, **ERRORS}, summary="推荐服务点")
+def nominate(request: HttpRequest, body: CobuildingPlaceIn):
+    user = request.auth
+    data = body.dict()
+    area = _area(user, data.pop("area_id"))
+    operator = registry.organization_for(user, oid) if (oid := data.pop("operator_id")) else None
+    made = places.nominate_place(actor=user, area=area, operator=operator, **data)
+    return 201, _place(user, made, timezone.now())
+
+
+PLACE_ACTIONS = {
+    "verify": lambda user, p, note: places.verify_place(actor=user, place=p, note=note),
+    "publish": lambda user, p, note: places.publish_place(actor=user, place=p),
+    "recheck": lambda user, p, note: places.recheck_place(actor=user, place=p, note=note),
+    "suspend": lambda user, p, note: places.suspend_place(actor=user, place=p, reason=note),
+    "retire": lambda user, p, note: places.retire_place(actor=user, place=p, reason=note),
+}
+
+
+@router.post(
+    "/places/{pk}/{action}",
+    response={200: CobuildingPlaceOut, **ERRORS},
+    summary="服务点核验、上图、暂停、撤点",
+)
+def place_action(request: HttpRequest, pk: int, action: str, body: CobuildingPlaceActionIn):
+    if action not in PLACE_ACTIONS:
+        raise NotFound(_("未知的操作：%(action)s") % {"action": action})
+    user = request.auth
+    done = PLACE_ACTIONS[action](user, selectors.place_for(user, pk), body.note)
+    return _place(user, done, timezone.now())

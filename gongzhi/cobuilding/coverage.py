@@ -162,3 +162,18 @@ def pairing_coverage(user: User, *, on: dt.date | None = None) -> tuple[list[Pai
         counts[area_id] = counts.get(area_id, 0) + 1
     rows = [PairingRow(a, counts.get(a.pk, 0)) for a in neighbourhoods]
     return rows, sum(1 for r in rows if r.paired), len(rows)
+
+
+def unit_points(user: User, *, on: dt.date | None = None) -> list[dict]:
+    """The new-sector units of the scope with a point, covered or not on the day (for the map)."""
+    on = on or timezone.localdate()
+    units = list(new_sector_units(user).exclude(lat=None).values_list("pk", "name", "lat", "lng")[:3000])
+    covered = set(
+        Coverage.objects.filter(covered_q(on), unit_id__in=[u[0] for u in units]).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return [
+        {"id": pk, "name": name, "lat": lat, "lng": lng, "covered": pk in covered}
+        for pk, name, lat, lng in units
+    ]

@@ -79,6 +79,63 @@ PLACES = [
 ]
 
 
+# More 两新 units of the kind that line Changning's and Xuhui's streets (the merchants also run
+# map places), so that coverage has realistic gaps.
+MORE_UNITS = [
+    (
+        OrganizationKind.SHOP,
+        [
+            "宜德饭堂",
+            "鼎福记",
+            "老盛昌汤包",
+            "巴比馒头",
+            "全家便利店",
+            "好德便利店",
+            "一点点奶茶",
+            "罗森便利店",
+            "钱大妈生鲜",
+            "瑞幸咖啡",
+        ],
+    ),
+    (
+        OrganizationKind.ENTERPRISE,
+        [
+            "数智信息科技有限公司",
+            "文化传媒有限公司",
+            "即时配送站点",
+            "建筑设计事务所",
+            "人力资源服务有限公司",
+            "律师事务所",
+        ],
+    ),
+    (OrganizationKind.SOCIAL_ORGANIZATION, ["社区睦邻服务中心", "乐龄志愿服务社", "青年创客空间"]),
+]
+
+
+def _more_units(rng: random.Random, subdistrict: Area) -> None:
+    neighbourhoods = list(
+        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by("path")
+    )
+    if not neighbourhoods:
+        return
+    prefix = subdistrict.name[:3]
+    for kind, names in MORE_UNITS:
+        for name in names:
+            nb = rng.choice(neighbourhoods)
+            registry.create_organization(
+                actor=None,
+                area=nb,
+                data={
+                    "name": name if kind == OrganizationKind.SHOP else f"上海{prefix}{name}",
+                    "kind": kind,
+                    "address": f"{prefix}{rng.randrange(1, 900)}号",
+                    "lat": nb.centre_lat,
+                    "lng": nb.centre_lng,
+                    "employees": rng.choice([3, 5, 8, 12, 30, 60]),
+                },
+            )
+
+
 def _leader(subdistrict: Area) -> User | None:
     return (
         User.objects.filter(is_active=True, scope=subdistrict, groups__name="leader").order_by("pk").first()
@@ -105,6 +162,7 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         leader = _leader(subdistrict)
         if leader is None:
             continue
+        _more_units(rng, subdistrict)
         share = pairings_left if index == len(subdistricts) - 1 else PAIRINGS // len(subdistricts)
         made = _network(rng, subdistrict, leader, today, pairings=share, cohesion=index == 0)
         pairings_left -= made["pairings"]
@@ -370,7 +428,12 @@ def _places(rng, subdistrict, leader, today, *, first: bool) -> dict:
         point = _point_in(area, rng)
         if point is None:
             continue
-        operator = shops[i % len(shops)] if kind == "merchant" and shops else None
+        named = [shop for shop in shops if shop.name == name]
+        operator = (
+            (named or shops[i % len(shops) :][:1] or [None])[0]
+            if kind in ("merchant", "meal") and shops
+            else None
+        )
         try:
             place = places.nominate_place(
                 actor=leader,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -114,6 +116,14 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
             "on": on,
             "area": area,
             "uncovered": coverage.uncovered_units(user, on=on, area=area)[:200],
+            "map_config": {
+                "points": coverage.unit_points(user, on=on),
+                "tileUrl": settings.GONGZHI_TILE_URL,
+                "gcj02": settings.GONGZHI_TILE_GCJ02,
+                "centre": [user.scope.centre_lat, user.scope.centre_lng] if user.scope.centre_lat else None,
+                "unitUrl": reverse("cobuilding:unit", args=[0]),
+                "texts": {"covered": _("已覆盖"), "uncovered": _("未覆盖")},
+            },
             "history": coverage.history(user, months=12, today=on),
             "branches": selectors.party_branches_for(user).select_related(
                 "organization", "parent__organization"

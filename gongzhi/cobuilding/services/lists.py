@@ -204,6 +204,39 @@ def _lock_need(need: Need) -> Need:
 
 
 @transaction.atomic
+def need_from_visit(
+    *,
+    actor: User,
+    visit,
+    category: str,
+    title: str = "",
+    quantity: int = 1,
+    urgency: int = Urgency.LOW,
+    due_on: dt.date | None = None,
+) -> Need:
+    """A unit's demand found on a visit (visits app, 走访发现需求) goes on the need list, raised by
+    the visited unit, its description the visit's findings; its problems stay cases of the loop."""
+    organization = visit.organization
+    if organization is None:
+        raise FieldError("visit", _("只有走访单位的记录才能转为需求清单。"))
+    wanted = (visit.needs or "").strip()
+    need = raise_need(
+        actor=actor,
+        area=visit.area,
+        category=category,
+        title=title or wanted[:120] or _("%(name)s的需求") % {"name": organization.name},
+        description=_("走访（%(day)s）发现：%(text)s")
+        % {"day": visit.visited_on, "text": wanted or visit.findings},
+        quantity=quantity,
+        urgency=urgency,
+        due_on=due_on,
+        raised_by=organization,
+    )
+    log("need", need, "from_visit", actor=actor, data={"visit": visit.pk})
+    return need
+
+
+@transaction.atomic
 def publish_need(*, actor: User, need: Need) -> Need:
     need = _lock_need(need)
     permissions.require(actor, NEEDS["publish"].permission, need)

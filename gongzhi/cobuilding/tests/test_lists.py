@@ -224,3 +224,20 @@ def test_claims_ledger_always_adds_up(net, world, steps):
             n.claimed, NeedState.PARTLY_CLAIMED
         )
         assert n.state == expected
+
+
+def test_a_units_demand_found_on_a_visit_goes_on_the_need_list(net, world):
+    from gongzhi.visits.services import record_visit
+
+    visit = record_visit(
+        actor=world.a.users["gridworker"],
+        visited_on=D(2026, 3, 2),
+        mode="door",
+        findings="员工多为外卖骑手",
+        needs="希望有骑手休息点",
+        organization=net.shop_a,
+        now=dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC),
+    )
+    need = lists.need_from_visit(actor=world.a.users["neighbourhood"], visit=visit, category="venue")
+    assert (need.title, need.raised_by, need.state) == ("希望有骑手休息点", net.shop_a, NeedState.PUBLISHED)
+    assert "走访" in need.description

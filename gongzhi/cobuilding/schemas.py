@@ -1,0 +1,208 @@
+"""Schemas of the co-building API (names prefixed with the app, unique in the OpenAPI document)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+PAGE = 100
+
+
+class CobuildingPageQuery(Schema):
+    state: str | None = None
+    after: int | None = Field(None, description="the last id of the previous page")
+    limit: int = Field(PAGE, ge=1, le=PAGE)
+
+
+class CobuildingCoverageRowOut(Schema):
+    area_id: int | None
+    label: str
+    units: int
+    covered: int
+    rate: int | None
+    not_visited: int | None
+
+
+class CobuildingCoverageOut(Schema):
+    level: str
+    on: dt.date
+    units: int
+    covered: int
+    rate: int | None
+    not_visited: int | None
+    rows: list[CobuildingCoverageRowOut]
+    paired_neighbourhoods: int
+    neighbourhoods: int
+
+
+class CobuildingBranchOut(Schema):
+    id: int
+    organization_id: int
+    name: str
+    level: str
+    parent_id: int | None
+    area_id: int
+    members: int
+
+
+class CobuildingPairingOut(Schema):
+    id: int
+    unit_id: int
+    unit: str
+    neighbourhood_id: int
+    neighbourhood: str
+    starts_on: dt.date
+    ends_on: dt.date
+    status: str
+    plan: str
+
+
+class CobuildingActivityIn(Schema):
+    held_on: dt.date
+    title: str
+    participants: int = 0
+    note: str = ""
+
+
+class CobuildingAllianceOut(Schema):
+    id: int
+    name: str
+    theme: str
+    area_id: int
+    founded_on: dt.date
+    members: list[int]
+
+
+class CobuildingNeedOut(Schema):
+    id: int
+    title: str
+    description: str
+    category: str
+    area_id: int
+    raised_by_id: int | None
+    urgency: int
+    quantity: int
+    claimed: int
+    beneficiaries: int
+    due_on: dt.date | None
+    state: str
+
+
+class CobuildingMatchOut(Schema):
+    resource_id: int
+    title: str
+    organization_id: int
+    score: float
+    parts: dict[str, float]
+
+
+class CobuildingNeedDetailOut(CobuildingNeedOut):
+    matches: list[CobuildingMatchOut]
+    actions: list[str]
+
+
+class CobuildingNeedIn(Schema):
+    area_id: int
+    category: str
+    title: str
+    description: str = ""
+    urgency: int = 1
+    quantity: int = 1
+    beneficiaries: int = 0
+    due_on: dt.date | None = None
+    raised_by_id: int | None = None
+    group: str = ""
+
+
+class CobuildingClaimIn(Schema):
+    organization_id: int
+    quantity: int | None = None
+    resource_id: int | None = None
+    note: str = ""
+
+
+class CobuildingClaimOut(Schema):
+    id: int
+    need_id: int
+    organization_id: int
+    resource_id: int | None
+    quantity: int
+    status: str
+
+
+class CobuildingTextIn(Schema):
+    text: str
+
+
+class CobuildingResourceOut(Schema):
+    id: int
+    title: str
+    category: str
+    organization_id: int
+    area_id: int
+    capacity: int
+    used: int
+    capacity_unit: str
+    state: str
+
+
+class CobuildingResourceIn(Schema):
+    organization_id: int
+    category: str
+    title: str
+    description: str = ""
+    capacity: int = 1
+    capacity_unit: str = "次"
+    area_id: int | None = None
+    available_from: dt.date | None = None
+    available_until: dt.date | None = None
+
+
+class CobuildingProjectOut(Schema):
+    id: int
+    title: str
+    lead_id: int
+    area_id: int
+    tags: list[str]
+    budget: float
+    starts_on: dt.date
+    ends_on: dt.date
+    progress: int
+    state: str
+
+
+class CobuildingPlaceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    lat: float
+    lng: float
+    address: str
+    area_id: int
+    operator_id: int | None
+    opening_hours: str
+    open_now: bool | None
+    amenities: list[str]
+    state: str
+    verified_at: dt.datetime | None
+    check_due_on: dt.date | None
+    actions: list[str]
+
+
+class CobuildingPlaceIn(Schema):
+    kind: str
+    name: str
+    lat: float
+    lng: float
+    address: str
+    opening_hours: str
+    amenities: list[str] = []
+    area_id: int | None = None
+    operator_id: int | None = None
+    description: str = ""
+
+
+class CobuildingPlaceActionIn(Schema):
+    note: str = ""
