@@ -196,11 +196,12 @@ def _stop_all(children: list[Child]) -> None:
 # --------------------------------------------------------------------------------- schedule
 
 
-def next_runs(now: dt.datetime) -> dict[str, dt.datetime]:
-    """When each job of SCHEDULE runs next after `now` (an aware datetime)."""
+def next_runs(now: dt.datetime, jobs: dict[str, str] | None = None) -> dict[str, dt.datetime]:
+    """When each job (name → cron; SCHEDULE's by default) runs next after `now` (aware)."""
     from croniter import croniter
 
-    return {name: croniter(cron, now).get_next(dt.datetime) for name, cron, _ in SCHEDULE}
+    jobs = jobs if jobs is not None else {name: cron for name, cron, _ in SCHEDULE}
+    return {name: croniter(cron, now).get_next(dt.datetime) for name, cron in jobs.items()}
 
 
 def schedule(argv: list[str]) -> int:
@@ -214,7 +215,13 @@ def schedule(argv: list[str]) -> int:
     from django.utils import timezone
     from django.utils.module_loading import import_string
 
+    from gongzhi.core.sweeps import registered, run_sweep
+
     tasks = {name: import_string(path) for name, _, path in SCHEDULE}
+    crons = {name: cron for name, cron, _ in SCHEDULE}
+    # The apps' own sweeps (care check-ins, list deadlines, committee terms, …), each on its cron.
+    sweeps = {f"sweep:{s.name}": s for s in registered()}
+    crons.update({name: s.cron for name, s in sweeps.items()})
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -226,23 +233,23 @@ def schedule(argv: list[str]) -> int:
 
     def enqueue(name: str) -> None:
         try:
-            result = tasks[name].enqueue()
+            result = run_sweep.enqueue(sweeps[name].name) if name in sweeps else tasks[name].enqueue()
         except Exception as exc:  # a failed enqueue (database busy) is retried at the next run
             print(f"[schedule] {name}: not enqueued: {exc}", flush=True)
         else:
             print(f"[schedule] {name} enqueued ({result.id})", flush=True)
 
-    for name in ON_START:
+    for name in (*ON_START, *sweeps):
         enqueue(name)
     if options.once:
         return 0
-    upcoming = next_runs(timezone.localtime())
+    upcoming = next_runs(timezone.localtime(), crons)
     while not stopping:
         now = timezone.localtime()
         for name, when in list(upcoming.items()):
             if when <= now:
                 enqueue(name)
-                upcoming[name] = next_runs(now)[name]
+                upcoming[name] = next_runs(now, {name: crons[name]})[name]
         time.sleep(1.0)
     return 0
 

@@ -8,6 +8,12 @@ class CareConfig(AppConfig):
     verbose_name = _("关爱")
 
     def ready(self) -> None:
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep("care", "gongzhi.care.sweep.sweep", "*/15 * * * *", "关爱：到期联系、未联系预警、积分过期")
+        )
         from gongzhi.accounts.notices import register_kind
         from gongzhi.care import rules
         from gongzhi.core.menu import MenuItem

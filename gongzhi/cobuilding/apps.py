@@ -8,6 +8,23 @@ class CobuildingConfig(AppConfig):
     verbose_name = _("共建")
 
     def ready(self) -> None:
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep(
+                "cobuilding-places",
+                "gongzhi.cobuilding.services.places.sweep_rechecks",
+                "15 7 * * *",
+                "服务地图：到期复核",
+            ),
+            Sweep(
+                "cobuilding-needs",
+                "gongzhi.cobuilding.services.lists.expire_needs",
+                "20 0 * * *",
+                "共建需求：过期",
+            ),
+        )
         from gongzhi.accounts.notices import register_kind
         from gongzhi.cobuilding import rules
         from gongzhi.core.menu import MenuItem

@@ -8,6 +8,12 @@ class CommitteesConfig(AppConfig):
     verbose_name = _("业委会")
 
     def ready(self) -> None:
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep("committees", "gongzhi.committees.sweep.remind", "30 7 * * *", "业委会：法定时限提醒")
+        )
         from gongzhi.committees import rules
         from gongzhi.core.rules import register
 

@@ -8,6 +8,17 @@ class MediationConfig(AppConfig):
     verbose_name = _("调解")
 
     def ready(self) -> None:
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep(
+                "mediation",
+                "gongzhi.mediation.services.remind_due",
+                "0 8 * * *",
+                "调解：受理、调结、回访时限提醒",
+            )
+        )
         from gongzhi.core.rules import register
         from gongzhi.mediation import rules
 

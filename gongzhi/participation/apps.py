@@ -8,6 +8,17 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("居民议事")
 
     def ready(self) -> None:
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep(
+                "participation",
+                "gongzhi.participation.services.lists.sweep_overdue",
+                "0 * * * *",
+                "议事清单：逾期提醒与升级",
+            )
+        )
         from gongzhi.accounts.notices import register_kind
         from gongzhi.core.menu import MenuItem
         from gongzhi.core.menu import register as register_menu
