@@ -404,7 +404,7 @@ def record_check_in(
     now = now or timezone.now()
     at = at or now
     recipient = (
-        Recipient.objects.select_for_update()
+        Recipient.objects.select_for_update(of=("self",))
         .select_related("resident__dwelling", "area")
         .get(pk=recipient.pk)
     )

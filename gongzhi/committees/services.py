@@ -54,7 +54,7 @@ def _today(on: dt.date | None) -> dt.date:
 
 
 def _lock(committee: Committee) -> Committee:
-    return Committee.objects.select_for_update().select_related("area").get(pk=committee.pk)
+    return Committee.objects.select_for_update(of=("self",)).select_related("area").get(pk=committee.pk)
 
 
 def current_term(committee: Committee) -> Term | None:
@@ -402,7 +402,7 @@ def cast_ballot(
 
 
 def _cast(actor, vote, dwelling, voter_name, choice, floor_area, paper, photo, on) -> Ballot:
-    vote = OwnersVote.objects.select_for_update().select_related("area").get(pk=vote.pk)
+    vote = OwnersVote.objects.select_for_update(of=("self",)).select_related("area").get(pk=vote.pk)
     permissions.require(actor, "committee.vote", vote)
     if vote.state != VoteState.OPEN:
         raise DomainError(_("表决已结束计票，不能再投票。"))
@@ -527,7 +527,7 @@ def add_finding(
 
 @transaction.atomic
 def remedy_finding(*, actor: User, finding: Finding, on: dt.date | None = None) -> Finding:
-    finding = Finding.objects.select_for_update().select_related("audit").get(pk=finding.pk)
+    finding = Finding.objects.select_for_update(of=("self",)).select_related("audit").get(pk=finding.pk)
     permissions.require(actor, "committee.manage", finding.audit)
     if finding.remedied_on:
         raise DomainError(_("该问题已整改。"))

@@ -424,7 +424,9 @@ def check_in(
     now = now or timezone.now()
     registration = registration_by_code(code)
     permissions.require(actor, "event.checkin", registration.event)
-    registration = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    registration = (
+        Registration.objects.select_for_update(of=("self",)).select_related("event").get(pk=registration.pk)
+    )
     event = registration.event
     if event.status == EventStatus.CANCELLED:
         raise DomainError(_("活动已取消。"), code="closed")
@@ -524,7 +526,9 @@ def raise_case(
     from gongzhi.cases import services as case_services
     from gongzhi.cases.models import Source as CaseSource
 
-    item = ListeningItem.objects.select_for_update().select_related("event", "area").get(pk=item.pk)
+    item = (
+        ListeningItem.objects.select_for_update(of=("self",)).select_related("event", "area").get(pk=item.pk)
+    )
     permissions.require(actor, "event.manage", item.event)
     if item.case_id is not None:
         raise Conflict(_("该问题已转为工单。"))

@@ -108,7 +108,7 @@ def generate_week(*, root: Area, week_start: dt.date, now: dt.datetime | None = 
 
 
 def _locked(report: WeeklyReport, actor: User, action: str) -> WeeklyReport:
-    report = WeeklyReport.objects.select_for_update().select_related("area").get(pk=report.pk)
+    report = WeeklyReport.objects.select_for_update(of=("self",)).select_related("area").get(pk=report.pk)
     step = transitions.REPORT_ACTIONS[action]
     require(actor, step.permission, report)
     transitions.check(transitions.REPORT_ACTIONS, action, report.status)

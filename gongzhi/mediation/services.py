@@ -66,7 +66,11 @@ def _text(value: str, label: str, limit: int) -> str:
 
 
 def _lock(dispute: Dispute) -> Dispute:
-    return Dispute.objects.select_for_update().select_related("area", "subdistrict").get(pk=dispute.pk)
+    return (
+        Dispute.objects.select_for_update(of=("self",))
+        .select_related("area", "subdistrict")
+        .get(pk=dispute.pk)
+    )
 
 
 def _check_version(dispute: Dispute, expected_version: int | None) -> None:

@@ -199,7 +199,11 @@ def current_round(project: Project) -> Round | None:
 
 
 def _lock_certificate(certificate: Certificate) -> Certificate:
-    return Certificate.objects.select_for_update().select_related("project", "area").get(pk=certificate.pk)
+    return (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("project", "area")
+        .get(pk=certificate.pk)
+    )
 
 
 @transaction.atomic
@@ -281,7 +285,7 @@ def figure_of(round_: Round) -> progress.Figure:
 
 
 def _mark_reached(round_: Round, on: dt.date) -> None:
-    round_ = Round.objects.select_for_update().select_related("project").get(pk=round_.pk)
+    round_ = Round.objects.select_for_update(of=("self",)).select_related("project").get(pk=round_.pk)
     if round_.reached_on is None and figure_of(round_).reached:
         round_.reached_on = on
         round_.save(update_fields=["reached_on"])
@@ -350,7 +354,9 @@ def add_obstacle(
 def resolve_obstacle(
     *, actor: User, obstacle: Obstacle, resolution: str, on: dt.date | None = None, mediation_ref: str = ""
 ) -> Obstacle:
-    obstacle = Obstacle.objects.select_for_update().select_related("certificate").get(pk=obstacle.pk)
+    obstacle = (
+        Obstacle.objects.select_for_update(of=("self",)).select_related("certificate").get(pk=obstacle.pk)
+    )
     permissions.require(actor, "renewal.record", obstacle.certificate)
     if obstacle.resolved_on:
         raise DomainError(_("该难点已化解。"))

@@ -55,7 +55,7 @@ def _text(value: str, field: str, label: str, limit: int) -> str:
 
 
 def _lock(volunteer: Volunteer) -> Volunteer:
-    return Volunteer.objects.select_for_update().select_related("area").get(pk=volunteer.pk)
+    return Volunteer.objects.select_for_update(of=("self",)).select_related("area").get(pk=volunteer.pk)
 
 
 def _subdistrict_of(area: Area) -> int:
@@ -279,7 +279,9 @@ def act(*, actor: User, signup: Signup, action: str, now: dt.datetime | None = N
     if action not in transitions.TRANSITIONS:
         raise DomainError(_("未知的操作。"))
     signup = (
-        Signup.objects.select_for_update().select_related("opportunity", "volunteer__area").get(pk=signup.pk)
+        Signup.objects.select_for_update(of=("self",))
+        .select_related("opportunity", "volunteer__area")
+        .get(pk=signup.pk)
     )
     permissions.require(actor, transitions.permission(action) or "opportunity.manage", signup.opportunity)
     if action == SignupAction.CONFIRM:
@@ -314,7 +316,7 @@ def cancel_own(*, volunteer: Volunteer, signup: Signup) -> Signup:
 
 def _signup_by_code(volunteer: Volunteer, code: str) -> Signup:
     signup = (
-        Signup.objects.select_for_update()
+        Signup.objects.select_for_update(of=("self",))
         .select_related("opportunity")
         .filter(opportunity__code=code, volunteer=volunteer)
         .first()
@@ -517,7 +519,7 @@ def confirm_deed(
 ) -> GoodDeed:
     """A second person confirms (or rejects) the deed; only then are points given."""
     now = now or timezone.now()
-    deed = GoodDeed.objects.select_for_update().select_related("volunteer__area").get(pk=deed.pk)
+    deed = GoodDeed.objects.select_for_update(of=("self",)).select_related("volunteer__area").get(pk=deed.pk)
     permissions.require(actor, "deed.confirm", deed)
     if deed.state != DeedState.REPORTED:
         raise Conflict(_("该善举已确认过。"))
@@ -641,7 +643,9 @@ def cancel_redemption(
     the volunteer as a refund entry."""
     now = now or timezone.now()
     redemption = (
-        Redemption.objects.select_for_update().select_related("reward", "volunteer").get(pk=redemption.pk)
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("reward", "volunteer")
+        .get(pk=redemption.pk)
     )
     if actor is not None:
         permissions.require(actor, "redemption.handle", redemption)

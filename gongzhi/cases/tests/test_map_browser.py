@@ -37,7 +37,11 @@ def test_clicking_a_case_on_the_map_opens_it(browser, live_server, client, setti
     pin = page.locator(f'.gz-pin[data-number="{with_point.number}"]')
     pin.wait_for(timeout=10_000)
     assert page.locator(f'.gz-pin[data-number="{other.number}"]').count() == 0
-    assert page.locator("path.leaflet-interactive").count() >= 2  # grid and neighbourhood outlines
+    # Grid and neighbourhood outlines come by their own request, maybe after the pins.
+    page.wait_for_function(
+        "document.querySelectorAll('path.leaflet-interactive').length >= 2", timeout=15_000
+    )
+    assert page.locator("path.leaflet-interactive").count() >= 2
     pin.click()
     link = page.locator(f'a.case-link[data-number="{with_point.number}"]')
     link.wait_for(timeout=5_000)

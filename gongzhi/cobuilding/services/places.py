@@ -218,7 +218,7 @@ def report_place(
 ) -> PlaceReport:
     """A report from the public. Three open "closed"/"not there" reports from different people
     suspend a published place until it is checked on site again."""
-    place = Place.objects.select_for_update().select_related("area").get(pk=place.pk)
+    place = Place.objects.select_for_update(of=("self",)).select_related("area").get(pk=place.pk)
     if place.state != PlaceState.PUBLISHED:
         raise DomainError(_("该服务点已暂停展示，正在核实中。"))
     if kind not in ReportKind.values:
