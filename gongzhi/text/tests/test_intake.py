@@ -110,3 +110,18 @@ def test_intake_suggestion_is_a_dot_product_not_a_scikit_learn_call(
     record = Suggestion.objects.get(case=case)
     assert record.accepted and record.suggested[0][0] == categories["charging"].pk
     assert record.model_version.active
+
+
+def test_the_intake_suggestion_costs_a_fixed_few_statements(history, categories, world):
+    """With the active model in memory: the active version's id, the live categories, the live
+    units, the insert (issue 19 counts the statements of an intake)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.train_category_model(actor=world.admin)
+    services.active_model()
+    case = history[0]
+    with CaptureQueriesContext(connection) as queries:
+        suggested = services.suggest(case.title, case.description, case.subdistrict)
+        services.record_choice(case=case, suggested=suggested)
+    assert len(queries) == 4
