@@ -36,7 +36,7 @@ TRAIN_STATUSES = [Status.CLOSED, Status.RATED]
 TEST_SHARE = 0.2
 # Routing: a case closed this many days ago weighs half as much as one closed today.
 HALF_LIFE_DAYS = 180
-MIN_PER_CLASS = 3  # a class needs this many training cases (the calibration uses 3 folds)
+MIN_PER_CLASS = 3  # a class needs this many training cases (the temperature is fitted on 3 folds)
 MIN_CASES = 30
 MAX_CASES = 200_000  # the most recently closed; enough for a linear model, bounded memory and time
 
@@ -66,7 +66,7 @@ def local_words() -> list[str]:
 class Bundle:
     """What a ModelVersion's blob holds."""
 
-    category: object  # a fitted classify pipeline; labels are Category ids as strings
+    category: object  # a fitted classify.CategoryModel (older versions: a pipeline); Category ids as strings
     unit: object | None  # the same for Unit ids, or None when there is too little history
     user_words: list[str] = field(default_factory=list)
 
@@ -85,10 +85,13 @@ def _fit(texts: list[str], labels: list[str], user_words: list[str], weights: li
     keep = [i for i, y in enumerate(labels) if counts[y] >= MIN_PER_CLASS]
     if len({labels[i] for i in keep}) < 2:
         return None, sorted(y for y, n in counts.items() if n < MIN_PER_CLASS)
-    pipe = classify.build_pipeline(user_words=user_words)
-    extra = {"model__sample_weight": [weights[i] for i in keep]} if weights is not None else {}
-    pipe.fit([texts[i] for i in keep], [labels[i] for i in keep], **extra)
-    return pipe, sorted(y for y, n in counts.items() if n < MIN_PER_CLASS)
+    model = classify.build_model(user_words=user_words)
+    model.fit(
+        [texts[i] for i in keep],
+        [labels[i] for i in keep],
+        sample_weight=[weights[i] for i in keep] if weights is not None else None,
+    )
+    return model, sorted(y for y, n in counts.items() if n < MIN_PER_CLASS)
 
 
 def _score(pipe, texts: list[str], labels: list[str]) -> dict:

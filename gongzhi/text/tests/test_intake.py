@@ -80,3 +80,48 @@ def test_dispatcher_merges_into_a_suggested_duplicate(world, client):
     page = client.get(reverse("cases:detail", args=[first.number])).content.decode()
     assert 'id="case-duplicates"' not in page
     assert Case.objects.count() == 2
+
+
+def test_intake_suggestion_is_a_dot_product_not_a_scikit_learn_call(
+    history, categories, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 19: the suggestion recorded on commit inside the intake request spent 73 ms in
+    scikit-learn's input validation (CalibratedClassifierCV.predict_proba); the deployed model's
+    one-message path never calls it."""
+    import sklearn.utils.validation as validation
+
+    services.train_category_model(actor=world.admin)
+    services.active_model()  # loaded (unpickled) once per process, before the request
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("scikit-learn input validation inside the intake request")
+
+    monkeypatch.setattr(validation, "check_array", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_services.create_case(
+            actor=None,
+            category=categories["charging"],
+            title="楼道飞线充电",
+            description="楼道里有人私拉电线给电瓶车充电，火灾隐患很大",
+            source=Source.WEB,
+            area=world.a.estate,
+            reporter_phone="13812345678",
+        )
+    record = Suggestion.objects.get(case=case)
+    assert record.accepted and record.suggested[0][0] == categories["charging"].pk
+    assert record.model_version.active
+
+
+def test_the_intake_suggestion_costs_a_fixed_few_statements(history, categories, world):
+    """With the active model in memory: the active version's id, the live categories, the live
+    units, the insert (issue 19 counts the statements of an intake)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.train_category_model(actor=world.admin)
+    services.active_model()
+    case = history[0]
+    with CaptureQueriesContext(connection) as queries:
+        suggested = services.suggest(case.title, case.description, case.subdistrict)
+        services.record_choice(case=case, suggested=suggested)
+    assert len(queries) == 4

@@ -16,11 +16,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        ev = sub.add_parser("evaluate", help="train on one labelled CSV, test on another")
-        ev.add_argument("--train", required=True)
-        ev.add_argument("--test", required=True)
+        ev = sub.add_parser(
+            "evaluate",
+            help="the deployed model: train on one labelled CSV, test on another "
+            "(--train/--test), or on the older part of one file, test on the newer (--split time FILE)",
+        )
+        ev.add_argument("file", nargs="?", help="with --split time: the one labelled CSV")
+        ev.add_argument("--train")
+        ev.add_argument("--test")
+        ev.add_argument("--split", choices=["time"], default=None)
+        ev.add_argument("--test-share", type=float, default=0.2, help="with --split time: the newest share")
         ev.add_argument("--seed", type=int, default=None)
-        cv = sub.add_parser("cv", help="stratified k-fold cross-validation on a labelled CSV")
+        cv = sub.add_parser(
+            "cv", help="stratified k-fold cross-validation of the deployed model on a labelled CSV"
+        )
         cv.add_argument("file")
         cv.add_argument("--folds", type=int, default=5)
         cv.add_argument("--seed", type=int, default=None)
@@ -66,7 +75,25 @@ class Command(BaseCommand):
     def _evaluate(self, opts) -> None:
         from gongzhi.text.classify import evaluate
 
-        train, test = self._read(opts["train"]), self._read(opts["test"])
+        if opts["split"] == "time":
+            from gongzhi.text.classify import split_by_time
+
+            if not opts["file"] or opts["train"] or opts["test"]:
+                raise CommandError("--split time takes one labelled file: evaluate --split time FILE")
+            if not 0 < opts["test_share"] < 1:
+                raise CommandError("--test-share must be between 0 and 1")
+            data = self._read(opts["file"])
+            if not any(data.times):
+                raise CommandError(f"{opts['file']}: no readable time column to split by")
+            train, test = split_by_time(data, test_share=opts["test_share"])
+            newest = max(t for t in train.times if t) if any(train.times) else None
+            self.stderr.write(f"time split: train up to {newest}, test after")
+        else:
+            if not opts["train"] or not opts["test"] or opts["file"]:
+                raise CommandError(
+                    "evaluate --train TRAIN.csv --test TEST.csv, or evaluate --split time FILE"
+                )
+            train, test = self._read(opts["train"]), self._read(opts["test"])
         started = time.monotonic()
         result = evaluate(train, test, seed=self._seed(opts))
         self.stderr.write(
