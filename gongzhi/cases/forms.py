@@ -54,7 +54,7 @@ class LocationMixin(forms.Form):
 
 class StaffIntakeForm(LocationMixin):
     source = forms.ChoiceField(
-        label=_("来源"), choices=[c for c in Source.choices if c[0] not in ("web", "open311")]
+        label=_("来源"), choices=[c for c in Source.choices if c[0] not in ("web", "open311", "onsite")]
     )
     category = CategoryField()
     title = forms.CharField(label=_("标题"), max_length=120)
@@ -193,6 +193,49 @@ class VerifyForm(forms.Form):
     )
     note = forms.CharField(label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     photos = PhotosField()
+
+
+class OnsiteCheckForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("抽查结论"),
+        choices=[("1", _("合格，问题已解决")), ("0", _("不合格"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("抽查情况"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("如：电话回访居民，楼道已清空")}),
+    )
+
+
+class OnsiteForm(LocationMixin):
+    """现场即办: one step on a phone — what was found, what was done, photos before and after."""
+
+    category = CategoryField()
+    title = forms.CharField(label=_("标题"), max_length=120)
+    found = forms.CharField(
+        label=_("发现的问题"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("如：3号楼2单元楼道堆放纸箱，堵塞通道")}),
+    )
+    done = forms.CharField(
+        label=_("现场处置情况"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("如：联系住户当场清理，通道已畅通")}),
+    )
+    area = forms.ModelChoiceField(label=_("所在区域"), queryset=Area.objects.none(), required=False)
+    photos_before = PhotosField(label=_("处置前照片"))
+    photos_after = PhotosField(label=_("处置后照片"))
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        if areas is not None:
+            self.fields["area"].queryset = areas
+            self.fields["area"].label_from_instance = lambda a: (
+                f"{'　' * max(a.depth - 1, 0)}{a.name}（{a.kind_label}）"
+            )
 
 
 class ApproveForm(forms.Form):

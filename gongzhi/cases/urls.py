@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("about-resident/<int:pk>/", resident_views.about_resident, name="about_resident"),
     path("new/", views.new, name="new"),
+    path("onsite/", views.onsite, name="onsite"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("outbox/", views.outbox, name="outbox"),
     path("<str:number>/", views.detail, name="detail"),

@@ -94,6 +94,8 @@ def _run(name: str, case: Case, user, data: dict, version: int) -> Case:
     if name in ("reclassify", "reclassify_request"):
         service = services.reclassify_case if name == "reclassify" else services.request_reclassification
         return service(category=data["category"], reason=note, **common)
+    if name == "onsite_check":
+        return services.check_onsite(passed=data["passed"], note=note, **common)
     if name == "note":
         return services.add_note(case=case, actor=user, note=note, photos_=photos)
     raise Http404
@@ -285,6 +287,39 @@ def new(request: HttpRequest) -> HttpResponse:
             return redirect("cases:detail", number=case.number)
     status = 422 if request.method == "POST" else 200
     return render(request, "cases/new.html", {"form": form}, status=status)
+
+
+@login_required
+def onsite(request: HttpRequest) -> HttpResponse:
+    """现场即办: record a problem found and solved on the spot, in one step on a phone."""
+    user = request.user
+    if not user.scope_id or not permissions.has(user, "case.onsite", user.scope):
+        raise PermissionDenied(_("只有网格员和居民区工作人员可以登记现场即办。"))
+    areas = subtree(user.scope).exclude(kind__in=[AreaKind.DISTRICT]).order_by("path")
+    form = forms.OnsiteForm(request.POST or None, request.FILES or None, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.handle_on_site(
+                actor=user,
+                category=data["category"],
+                title=data["title"],
+                found=data["found"],
+                done=data["done"],
+                area=data["area"],
+                lat=data["lat"],
+                lng=data["lng"],
+                address=data["address"],
+                photos_before=data["photos_before"],
+                photos_after=data["photos_after"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已登记现场即办并结案，工单编号 %(n)s。") % {"n": case.number})
+            return redirect("cases:detail", number=case.number)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "cases/onsite.html", {"form": form}, status=status)
 
 
 @login_required
