@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import Unit
+from gongzhi.cases import selectors
 from gongzhi.cases.models import Category, Rating, Source, Status, Tier
 from gongzhi.territory.models import Area, AreaKind
 
@@ -36,6 +37,32 @@ def category_choices() -> list:
             tree.setdefault(category.parent, []).append(category)
     return [("", "—— 请选择类别 ——")] + [
         (top.name, [(c.pk, c.name) for c in leaves]) for top, leaves in tree.items()
+    ]
+
+
+class CategorySelect(forms.Select):
+    """A category select whose options carry the keywords, for the search box (category-search.js)."""
+
+    def __init__(self, *args, keywords: dict[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keywords = keywords or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        words = self.keywords.get(getattr(value, "value", value))
+        if words:
+            option["attrs"]["data-keywords"] = words
+        return option
+
+
+def public_category_choices(categories: list[Category]) -> list:
+    """The public form's categories grouped by their class, the groups in the order of their first
+    category (the deployment's order: the community's own first)."""
+    groups: dict[Category, list[Category]] = {}
+    for category in categories:
+        groups.setdefault(category.parent, []).append(category)
+    return [("", _("—— 请选择类别 ——"))] + [
+        (top.name, [(c.pk, c.name) for c in leaves]) for top, leaves in groups.items()
     ]
 
 
@@ -77,7 +104,7 @@ class StaffIntakeForm(LocationMixin):
 
 
 class PublicReportForm(LocationMixin):
-    category = CategoryField()
+    category = CategoryField(widget=CategorySelect)
     title = forms.CharField(label=_("一句话说明问题"), max_length=120)
     description = forms.CharField(
         label=_("详细描述"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
@@ -93,7 +120,12 @@ class PublicReportForm(LocationMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+        offered = list(selectors.public_categories())
+        field = self.fields["category"]
+        # Only what the deployment offers the public is accepted, not merely shown.
+        field.queryset = Category.objects.filter(pk__in=[c.pk for c in offered])
+        field.choices = public_category_choices(offered)
+        field.widget.keywords = {c.pk: f"{c.parent.name} {c.keywords}".strip() for c in offered}
         self.fields["area"].queryset = (
             Area.objects.filter(kind=AreaKind.NEIGHBOURHOOD).select_related("subdistrict").order_by("path")
         )

@@ -114,6 +114,11 @@ class Category(models.Model):
     close_days = models.PositiveIntegerField(_("结案时限（工作日）"), default=10)
     active = models.BooleanField(_("启用"), default=True)
     sort = models.PositiveIntegerField(default=0)
+    # The deployment chooses which categories residents see on the public form, and in which
+    # order (the community's own first): a position, or empty for staff-only categories.
+    public_sort = models.PositiveIntegerField(
+        _("公开顺序"), null=True, blank=True, help_text=_("居民上报页面上的顺序；留空则不向居民开放。")
+    )
 
     class Meta:
         verbose_name = _("类别")
