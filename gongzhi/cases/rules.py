@@ -69,7 +69,9 @@ RULES = {
     **CASE_RULES,
     # Has a case list at all (the work queue): every staff role with case content.
     "case.list": CASE_VIEWERS | HANDLERS,
-    "dashboard.view": role("leader", "dispatcher", "auditor"),
+    # The rates of one's own area: the subdistrict's for leaders, dispatchers and auditors, the
+    # neighbourhood's and the grid's for their committees and grid workers (scoped by cases_for).
+    "dashboard.view": role("leader", "dispatcher", "auditor", "neighbourhood", "gridworker"),
     # Messages carry case content: not for the platform administrator (separation of duties).
     "outbox.view": role("dispatcher", "auditor"),
     # Reporters' full phone numbers in the outbox: the dispatchers who call them back.

@@ -9,8 +9,10 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("onsite/", views.onsite, name="onsite"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("outbox/", views.outbox, name="outbox"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/act/<str:name>/", views.act, name="act"),
+    path("<str:number>/print/", views.print_case, name="print"),
     path("<str:number>/photo/<int:pk>/", views.attachment, name="attachment"),
 ]

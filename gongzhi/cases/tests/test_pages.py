@@ -224,7 +224,7 @@ def test_dashboard_rates(world, client):
     assert "66.7%" in body  # satisfaction (2 of 3) and resolution (2 of 3)
     assert "100.0%" in body  # every case was responded to in time
     assert "响应率 = " in body
-    client.force_login(a.users["gridworker"])
+    client.force_login(a.users["handler"])
     assert client.get("/cases/dashboard/").status_code == 403
 
 
