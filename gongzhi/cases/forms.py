@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.accounts.models import Unit
+from gongzhi.accounts.models import Unit, UnitKind
 from gongzhi.cases import selectors
 from gongzhi.cases.models import Category, Rating, Source, Status, Tier
 from gongzhi.territory.models import Area, AreaKind
@@ -169,12 +169,33 @@ class OptionalNoteForm(forms.Form):
     )
 
 
+class UnitCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes grouped by the kind of unit, with a search box over them (unit-picker.js): the
+    consultation form picks a few of some forty units."""
+
+    template_name = "cases/widgets/unit_checkboxes.html"
+
+
+def grouped_units(units) -> list:
+    """Units as choices grouped by their kind (in the kinds' order), by name within a kind."""
+    groups: dict[str, list] = {}
+    labels = dict(UnitKind.choices)
+    order = {kind: index for index, kind in enumerate(labels)}
+    for unit in sorted(units, key=lambda u: (order.get(u.kind, 99), u.name)):
+        groups.setdefault(str(labels.get(unit.kind, unit.kind)), []).append((unit.pk, unit.name))
+    return list(groups.items())
+
+
 class UnitChoiceMixin:
     def limit_units(self, subdistrict_id: int) -> None:
         units = Unit.objects.filter(subdistrict_id=subdistrict_id, active=True)
+        grouped = None
         for name in ("unit", "lead_unit", "participants", "co_units"):
             if name in self.fields:
                 self.fields[name].queryset = units
+                if isinstance(self.fields[name].widget, UnitCheckboxes):
+                    grouped = grouped if grouped is not None else grouped_units(units)
+                    self.fields[name].choices = grouped
 
 
 class AssignForm(UnitChoiceMixin, forms.Form):
@@ -197,14 +218,14 @@ class MeetingForm(UnitChoiceMixin, forms.Form):
         label=_("会商日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     participants = forms.ModelMultipleChoiceField(
-        label=_("参会单位"), queryset=Unit.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("参会单位"), queryset=Unit.objects.none(), widget=UnitCheckboxes
     )
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
     co_units = forms.ModelMultipleChoiceField(
         label=_("协办单位"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=UnitCheckboxes,
     )
     note = forms.CharField(label=_("会商决定"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
