@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.cases import forms, transitions
-from gongzhi.cases.models import Action, Case
+from gongzhi.cases.models import Action, Case, Source
 from gongzhi.core import rules
 
 
@@ -37,6 +37,11 @@ class CaseAction:
         if self.guard is not None and not self.guard(case):
             return False
         return transitions.allowed(case.status, self.action)
+
+
+def _onsite_unchecked(case: Case) -> bool:
+    """A case handled on the spot that no dispatcher has checked yet (one query, for those only)."""
+    return case.source == Source.ONSITE and not case.events.filter(action=Action.ONSITE_CHECK).exists()
 
 
 def _table(*actions: CaseAction) -> dict[str, CaseAction]:
@@ -92,6 +97,15 @@ ACTIONS: dict[str, CaseAction] = _table(
         _("申请改类"),
         forms.ReclassifyForm,
         "reclassify-request",
+    ),
+    A(
+        "onsite_check",
+        Action.ONSITE_CHECK,
+        "case.onsite_check",
+        _("抽查现场即办"),
+        forms.OnsiteCheckForm,
+        "onsite-check",
+        guard=lambda case: _onsite_unchecked(case),
     ),
     A("note", Action.NOTE, "case.note", _("添加备注"), forms.NoteForm, "notes"),
 )

@@ -20,8 +20,11 @@ class CategoryAdmin(admin.ModelAdmin):
         "reply_days",
         "close_days",
         "active",
+        "public_sort",
     ]
-    list_filter = ["active", "default_tier", "parent"]
+    # The deployment chooses here which categories residents see, and in which order.
+    list_editable = ["public_sort"]
+    list_filter = ["active", ("public_sort", admin.EmptyFieldListFilter), "default_tier", "parent"]
     search_fields = ["code", "name", "keywords"]
     inlines = [TimeLimitInline]
 

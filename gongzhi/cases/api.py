@@ -299,6 +299,18 @@ def verify(request: HttpRequest, number: str, payload: VerifyIn):
     return _done(request, case)
 
 
+@_action("/{number}/onsite-check", "抽查现场即办")
+def onsite_check(request: HttpRequest, number: str, payload: VerifyIn):
+    case = services.check_onsite(
+        case=_case(request, number),
+        actor=request.auth,
+        passed=payload.passed,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, case)
+
+
 @_action("/{number}/close", "结案")
 def close(request: HttpRequest, number: str, payload: NoteIn):
     case = services.close_case(

@@ -3,7 +3,10 @@
 The packaged file (`cases/data/categories.csv`) holds the government's 15 first-level classes
 and their second-level classes, plus the community classes a subdistrict meets every day. A
 deployment can load its own file with the same columns; rows are matched by `code`, so a file can
-be loaded again after editing (an upsert, never a duplicate).
+be loaded again after editing (an upsert, never a duplicate). The optional `public` column is
+the category's position on the residents' report form (empty: staff only); the packaged file
+offers the community classes (16xx), and a deployment chooses its own in its file or in the
+admin site (Category.public_sort).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ class _Row:
     close_days: int
     keywords: str
     description: str
+    # The public form's position (None: not offered to residents); `present`: the file has the column.
+    public_sort: int | None = None
+    public_present: bool = False
 
 
 def _error(line: int, message: str) -> DomainError:
@@ -78,6 +84,14 @@ def _number(raw: dict, column: str, line: int, default: int, *, low: int, high: 
             _("“%(column)s”应在 %(low)d 到 %(high)d 之间。") % {"column": column, "low": low, "high": high},
         )
     return number
+
+
+def _public(raw: dict, line: int) -> int | None:
+    """The optional `public` column: the category's position on the residents' form, or empty."""
+    value = (raw.get("public") or "").strip()
+    if not value:
+        return None
+    return _number(raw, "public", line, 0, low=1, high=100000)
 
 
 def _read(path: Path) -> list[_Row]:
@@ -117,6 +131,8 @@ def _read(path: Path) -> list[_Row]:
                 close_days=_number(raw, "close_days", line, 10, low=1, high=365),
                 keywords=_text(raw, "keywords", line, 300),
                 description=_text(raw, "description", line, 300),
+                public_sort=_public(raw, line),
+                public_present="public" in raw,
             )
         )
     return rows
@@ -177,6 +193,8 @@ def load_categories(*, path: Path | str = DEFAULT_PATH) -> int:
             category.keywords = row.keywords
             category.description = row.description
             category.sort = sort
+            if row.public_present:  # a file without the column leaves the deployment's choice
+                category.public_sort = row.public_sort
             category.save()
             by_code[row.code] = category
         # A class the file turns into a second-level one must not keep children of its own.

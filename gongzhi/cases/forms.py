@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.accounts.models import Unit
+from gongzhi.accounts.models import Unit, UnitKind
+from gongzhi.cases import selectors
 from gongzhi.cases.models import Category, Rating, Source, Status, Tier
 from gongzhi.territory.models import Area, AreaKind
 
@@ -39,6 +40,32 @@ def category_choices() -> list:
     ]
 
 
+class CategorySelect(forms.Select):
+    """A category select whose options carry the keywords, for the search box (category-search.js)."""
+
+    def __init__(self, *args, keywords: dict[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keywords = keywords or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        words = self.keywords.get(getattr(value, "value", value))
+        if words:
+            option["attrs"]["data-keywords"] = words
+        return option
+
+
+def public_category_choices(categories: list[Category]) -> list:
+    """The public form's categories grouped by their class, the groups in the order of their first
+    category (the deployment's order: the community's own first)."""
+    groups: dict[Category, list[Category]] = {}
+    for category in categories:
+        groups.setdefault(category.parent, []).append(category)
+    return [("", _("—— 请选择类别 ——"))] + [
+        (top.name, [(c.pk, c.name) for c in leaves]) for top, leaves in groups.items()
+    ]
+
+
 class CategoryField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
@@ -54,7 +81,7 @@ class LocationMixin(forms.Form):
 
 class StaffIntakeForm(LocationMixin):
     source = forms.ChoiceField(
-        label=_("来源"), choices=[c for c in Source.choices if c[0] not in ("web", "open311")]
+        label=_("来源"), choices=[c for c in Source.choices if c[0] not in ("web", "open311", "onsite")]
     )
     category = CategoryField()
     title = forms.CharField(label=_("标题"), max_length=120)
@@ -77,7 +104,7 @@ class StaffIntakeForm(LocationMixin):
 
 
 class PublicReportForm(LocationMixin):
-    category = CategoryField()
+    category = CategoryField(widget=CategorySelect)
     title = forms.CharField(label=_("一句话说明问题"), max_length=120)
     description = forms.CharField(
         label=_("详细描述"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
@@ -93,7 +120,12 @@ class PublicReportForm(LocationMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+        offered = list(selectors.public_categories())
+        field = self.fields["category"]
+        # Only what the deployment offers the public is accepted, not merely shown.
+        field.queryset = Category.objects.filter(pk__in=[c.pk for c in offered])
+        field.choices = public_category_choices(offered)
+        field.widget.keywords = {c.pk: f"{c.parent.name} {c.keywords}".strip() for c in offered}
         self.fields["area"].queryset = (
             Area.objects.filter(kind=AreaKind.NEIGHBOURHOOD).select_related("subdistrict").order_by("path")
         )
@@ -137,12 +169,33 @@ class OptionalNoteForm(forms.Form):
     )
 
 
+class UnitCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes grouped by the kind of unit, with a search box over them (unit-picker.js): the
+    consultation form picks a few of some forty units."""
+
+    template_name = "cases/widgets/unit_checkboxes.html"
+
+
+def grouped_units(units) -> list:
+    """Units as choices grouped by their kind (in the kinds' order), by name within a kind."""
+    groups: dict[str, list] = {}
+    labels = dict(UnitKind.choices)
+    order = {kind: index for index, kind in enumerate(labels)}
+    for unit in sorted(units, key=lambda u: (order.get(u.kind, 99), u.name)):
+        groups.setdefault(str(labels.get(unit.kind, unit.kind)), []).append((unit.pk, unit.name))
+    return list(groups.items())
+
+
 class UnitChoiceMixin:
     def limit_units(self, subdistrict_id: int) -> None:
         units = Unit.objects.filter(subdistrict_id=subdistrict_id, active=True)
+        grouped = None
         for name in ("unit", "lead_unit", "participants", "co_units"):
             if name in self.fields:
                 self.fields[name].queryset = units
+                if isinstance(self.fields[name].widget, UnitCheckboxes):
+                    grouped = grouped if grouped is not None else grouped_units(units)
+                    self.fields[name].choices = grouped
 
 
 class AssignForm(UnitChoiceMixin, forms.Form):
@@ -165,14 +218,14 @@ class MeetingForm(UnitChoiceMixin, forms.Form):
         label=_("会商日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     participants = forms.ModelMultipleChoiceField(
-        label=_("参会单位"), queryset=Unit.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("参会单位"), queryset=Unit.objects.none(), widget=UnitCheckboxes
     )
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
     co_units = forms.ModelMultipleChoiceField(
         label=_("协办单位"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=UnitCheckboxes,
     )
     note = forms.CharField(label=_("会商决定"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -193,6 +246,49 @@ class VerifyForm(forms.Form):
     )
     note = forms.CharField(label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     photos = PhotosField()
+
+
+class OnsiteCheckForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("抽查结论"),
+        choices=[("1", _("合格，问题已解决")), ("0", _("不合格"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("抽查情况"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("如：电话回访居民，楼道已清空")}),
+    )
+
+
+class OnsiteForm(LocationMixin):
+    """现场即办: one step on a phone — what was found, what was done, photos before and after."""
+
+    category = CategoryField()
+    title = forms.CharField(label=_("标题"), max_length=120)
+    found = forms.CharField(
+        label=_("发现的问题"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("如：3号楼2单元楼道堆放纸箱，堵塞通道")}),
+    )
+    done = forms.CharField(
+        label=_("现场处置情况"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("如：联系住户当场清理，通道已畅通")}),
+    )
+    area = forms.ModelChoiceField(label=_("所在区域"), queryset=Area.objects.none(), required=False)
+    photos_before = PhotosField(label=_("处置前照片"))
+    photos_after = PhotosField(label=_("处置后照片"))
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        if areas is not None:
+            self.fields["area"].queryset = areas
+            self.fields["area"].label_from_instance = lambda a: (
+                f"{'　' * max(a.depth - 1, 0)}{a.name}（{a.kind_label}）"
+            )
 
 
 class ApproveForm(forms.Form):

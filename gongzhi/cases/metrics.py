@@ -5,6 +5,9 @@ Definitions (shown on the dashboard next to each figure):
 - response rate (响应率) = cases whose first response (acceptance, dispatch or rejection) came
   by the response deadline / cases due for response (responded, or whose deadline has passed).
 - resolution rate (解决率) = rated cases the reporter judged solved / rated cases.
+- handled on the spot (现场即办) = cases a grid or neighbourhood worker found and solved on the
+  spot, recorded as reported, handled and closed at once: counted as closed and responded in
+  time, with no rating (no reporter to ask), and shown as their own volume.
 - satisfaction rate (满意率) = Σ weight(rating) / rated cases; by default 满意 and 基本满意 weigh 1,
   不满意 0 (GONGZHI_SATISFACTION_WEIGHTS).
 
@@ -27,13 +30,14 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases import rollup, selectors
-from gongzhi.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case, CaseMonthly, Rating
+from gongzhi.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case, CaseMonthly, Rating, Source
 from gongzhi.territory.models import Area
 
 DEFINITIONS = {
     "response_rate": "响应率 = 在响应时限内首次响应（受理、派遣或不予受理）的工单数 ÷ 应响应的工单数（已响应或响应时限已过）",
     "resolution_rate": "解决率 = 反映人评价为“问题已解决”的工单数 ÷ 已评价工单数",
     "satisfaction_rate": "满意率 = （满意 + 基本满意）÷ 已评价工单数（权重可配置）",
+    "onsite": "现场即办 = 网格员或居民区工作人员发现后当场解决、一步登记并结案的工单数（计入办结数，不计入评价）",
 }
 
 
@@ -50,6 +54,8 @@ class Tally:
     open: int = 0
     overdue: int = 0
     closed: int = 0
+    # Handled on the spot (现场即办): reported, handled and closed at once by a grid worker.
+    onsite: int = 0
     handling_hours_sum: float = 0.0
 
     def add(self, other: Tally) -> None:
@@ -104,6 +110,7 @@ def _counts(qs: QuerySet[Case], group: list[str], now: dt.datetime) -> dict[tupl
             open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
             overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, next_due__lt=now)),
             closed=Count("id", filter=Q(closed_at__isnull=False, status__in=["closed", "rated"])),
+            onsite=Count("id", filter=Q(source=Source.ONSITE)),
             handling=Avg(handling, filter=Q(closed_at__isnull=False, status__in=["closed", "rated"])),
         )
         .order_by()
@@ -193,6 +200,7 @@ def _tally(row: dict) -> Tally:
         basically=row["basically"],
         unsatisfied=row["unsatisfied"],
         closed=row["closed"],
+        onsite=row["onsite"],
         handling_hours_sum=(row["handling_seconds"] or 0.0) / 3600,
     )
 

@@ -54,6 +54,8 @@ class Source(models.TextChoices):
     SUGGESTION = "suggestion", _("人民建议")
     MEETING = "meeting", _("会议")
     OPEN311 = "open311", _("外部系统")
+    # Found and solved on the spot by a grid or neighbourhood worker (现场即办).
+    ONSITE = "onsite", _("现场即办")
 
 
 class Rating(models.TextChoices):
@@ -84,6 +86,8 @@ class Action(models.TextChoices):
     OVERDUE = "overdue", _("超时")
     RECLASSIFY = "reclassify", _("改类")
     RECLASSIFY_REQUEST = "reclassify_request", _("申请改类")
+    ONSITE = "onsite", _("现场即办")
+    ONSITE_CHECK = "onsite_check", _("抽查现场即办")
 
 
 class Category(models.Model):
@@ -110,6 +114,11 @@ class Category(models.Model):
     close_days = models.PositiveIntegerField(_("结案时限（工作日）"), default=10)
     active = models.BooleanField(_("启用"), default=True)
     sort = models.PositiveIntegerField(default=0)
+    # The deployment chooses which categories residents see on the public form, and in which
+    # order (the community's own first): a position, or empty for staff-only categories.
+    public_sort = models.PositiveIntegerField(
+        _("公开顺序"), null=True, blank=True, help_text=_("居民上报页面上的顺序；留空则不向居民开放。")
+    )
 
     class Meta:
         verbose_name = _("类别")
@@ -408,6 +417,7 @@ class CaseMonthly(models.Model):
     basically = models.PositiveIntegerField(default=0)
     unsatisfied = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
+    onsite = models.PositiveIntegerField(default=0)
     handling_seconds = models.FloatField(default=0.0)
 
     class Meta:

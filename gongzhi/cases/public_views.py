@@ -78,7 +78,8 @@ def submitted(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    form = forms.TrackForm(request.POST or request.GET or None)
+    # Looked up by POST only: the number and the phone's last four digits stay out of URLs and logs.
+    form = forms.TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")[:24]})
     case = None
     status = 200
     rating_form = None

@@ -31,7 +31,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from gongzhi.cases.models import FINISHED_STATUSES, Case, CaseMonthly, Rating, Status
+from gongzhi.cases.models import FINISHED_STATUSES, Case, CaseMonthly, Rating, Source, Status
 from gongzhi.territory.models import Area
 
 # How far below the subdistrict the rollup keeps areas apart.
@@ -48,6 +48,7 @@ COUNT_FIELDS = (
     "basically",
     "unsatisfied",
     "closed",
+    "onsite",
 )
 
 
@@ -70,6 +71,7 @@ def sums() -> dict[str, Any]:
         "basically": Count("id", filter=Q(rating=Rating.BASICALLY)),
         "unsatisfied": Count("id", filter=Q(rating=Rating.UNSATISFIED)),
         "closed": Count("id", filter=closed),
+        "onsite": Count("id", filter=Q(source=Source.ONSITE)),
         "handling": Sum(handling, filter=closed),
     }
 

@@ -31,6 +31,7 @@ DISPATCHERS = role("dispatcher")
 LEADERS = role("leader")
 REPORTERS = role("leader", "dispatcher", "neighbourhood", "gridworker")
 # Whose level each tier is (the queue's "本层级" view): 1 居民区, 2 网格, 3 街道.
+ONSITE_WORKERS = role("neighbourhood", "gridworker")
 TIER_HOLDERS = {1: role("neighbourhood"), 2: role("gridworker"), 3: LEADERS}
 
 CASE_RULES = {
@@ -58,13 +59,19 @@ CASE_RULES = {
     # Correcting a wrong category: the dispatchers decide; the unit handling it may ask.
     "case.reclassify": DISPATCHERS & in_scope,
     "case.reclassify_request": role("handler", "neighbourhood") & in_scope & unit_member,
+    # 现场即办: the grid and neighbourhood workers who find and solve a small problem on the spot
+    # (checked against the area); the dispatchers check a sample of what they recorded.
+    "case.onsite": ONSITE_WORKERS & in_scope,
+    "case.onsite_check": DISPATCHERS & in_scope,
 }
 
 RULES = {
     **CASE_RULES,
     # Has a case list at all (the work queue): every staff role with case content.
     "case.list": CASE_VIEWERS | HANDLERS,
-    "dashboard.view": role("leader", "dispatcher", "auditor"),
+    # The rates of one's own area: the subdistrict's for leaders, dispatchers and auditors, the
+    # neighbourhood's and the grid's for their committees and grid workers (scoped by cases_for).
+    "dashboard.view": role("leader", "dispatcher", "auditor", "neighbourhood", "gridworker"),
     # Messages carry case content: not for the platform administrator (separation of duties).
     "outbox.view": role("dispatcher", "auditor"),
     # Reporters' full phone numbers in the outbox: the dispatchers who call them back.
@@ -73,7 +80,11 @@ RULES = {
     "map.view": role("auditor", "leader", "dispatcher", "handler", "neighbourhood", "gridworker"),
 }
 
-CASE_ACTIONS = [name.removeprefix("case.") for name in CASE_RULES if name not in ("case.view", "case.create")]
+CASE_ACTIONS = [
+    name.removeprefix("case.")
+    for name in CASE_RULES
+    if name not in ("case.view", "case.create", "case.onsite")
+]
 
 # What each view rule allows, as the selector that lists it (checked by the scope matrix test).
 LISTINGS = {"case.view": "gongzhi.cases.selectors.cases_for"}

@@ -203,6 +203,16 @@ def categories() -> QuerySet[Category]:
     return Category.objects.filter(active=True).select_related("parent")
 
 
+def public_categories() -> QuerySet[Category]:
+    """The second-level categories the public form offers, in the deployment's order: those with a
+    public position (`Category.public_sort`); every active one if the deployment chose none."""
+    leaves = Category.objects.filter(active=True, parent__isnull=False, parent__active=True)
+    chosen = leaves.filter(public_sort__isnull=False)
+    if chosen.exists():
+        return chosen.select_related("parent").order_by("public_sort", "sort", "code")
+    return leaves.select_related("parent").order_by("parent__sort", "sort", "code")
+
+
 def category_tree() -> list[tuple[Category, list[Category]]]:
     items = list(categories())
     tops = [c for c in items if c.parent_id is None]

@@ -33,6 +33,10 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     },
     # The unit handling it may ask the dispatchers for another category.
     Action.RECLASSIFY_REQUEST: {S.ASSIGNED: S.ASSIGNED, S.SUSPENDED: S.SUSPENDED},
+    # 现场即办: a problem found and solved on the spot is reported, handled and closed in one step.
+    Action.ONSITE: {S.REPORTED: S.CLOSED},
+    # A dispatcher's spot check of a case handled on the spot (the status stays).
+    Action.ONSITE_CHECK: {S.CLOSED: S.CLOSED, S.RATED: S.RATED},
 }
 
 

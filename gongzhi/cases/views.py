@@ -3,6 +3,7 @@ dashboard and the outbox. Thin: parse, call one selector or service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.cases import actions as case_actions
-from gongzhi.cases import forms, metrics, selectors, services
+from gongzhi.cases import export, forms, metrics, selectors, services
 from gongzhi.cases.actions import ACTIONS
 from gongzhi.cases.models import Attachment, Case
 from gongzhi.core import rules as permissions
@@ -94,6 +95,8 @@ def _run(name: str, case: Case, user, data: dict, version: int) -> Case:
     if name in ("reclassify", "reclassify_request"):
         service = services.reclassify_case if name == "reclassify" else services.request_reclassification
         return service(category=data["category"], reason=note, **common)
+    if name == "onsite_check":
+        return services.check_onsite(passed=data["passed"], note=note, **common)
     if name == "note":
         return services.add_note(case=case, actor=user, note=note, photos_=photos)
     raise Http404
@@ -288,8 +291,40 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@use_replica
-def dashboard(request: HttpRequest) -> HttpResponse:
+def onsite(request: HttpRequest) -> HttpResponse:
+    """现场即办: record a problem found and solved on the spot, in one step on a phone."""
+    user = request.user
+    if not user.scope_id or not permissions.has(user, "case.onsite", user.scope):
+        raise PermissionDenied(_("只有网格员和居民区工作人员可以登记现场即办。"))
+    areas = subtree(user.scope).exclude(kind__in=[AreaKind.DISTRICT]).order_by("path")
+    form = forms.OnsiteForm(request.POST or None, request.FILES or None, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.handle_on_site(
+                actor=user,
+                category=data["category"],
+                title=data["title"],
+                found=data["found"],
+                done=data["done"],
+                area=data["area"],
+                lat=data["lat"],
+                lng=data["lng"],
+                address=data["address"],
+                photos_before=data["photos_before"],
+                photos_after=data["photos_after"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已登记现场即办并结案，工单编号 %(n)s。") % {"n": case.number})
+            return redirect("cases:detail", number=case.number)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "cases/onsite.html", {"form": form}, status=status)
+
+
+def _board_for(request: HttpRequest):
+    """The dashboard's root, period and figures from the query string (the page and its export)."""
     user = request.user
     if not permissions.has(user, "dashboard.view") or not user.scope_id:
         raise PermissionDenied(_("您没有查看统计的权限。"))
@@ -303,7 +338,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     since = until = None
     if form.is_bound and form.is_valid():
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    month = request.GET.get("month", "")
+    if month:
+        try:
+            first = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise DomainError(_("月份格式应为 YYYY-MM。")) from None
+        since, until = (
+            first,
+            (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1),
+        )
     board = metrics.dashboard_for(user, root=root, since=since, until=until)
+    return root, form, since, until, board
+
+
+@login_required
+@use_replica
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Rates and volumes of the user's area: the leaders' and dispatchers' subdistrict, the
+    neighbourhood committee's and the grid worker's own area."""
+    user = request.user
+    try:
+        root, form, since, until, board = _board_for(request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:dashboard")
     chart = {
         "months": [m for m, _t in board.by_month],
         "volume": [t.total for _m, t in board.by_month],
@@ -315,6 +374,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "area_overdue": [t.overdue for _a, t in board.by_area],
     }
     children = Area.objects.filter(parent=root).order_by("code")
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     return render(
         request,
         "cases/dashboard.html",
@@ -325,6 +386,50 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "children": children,
             "form": form,
             "ancestors_ok": root != user.scope,
+            "export_query": request.GET.urlencode(),
+            "last_month": last_month,
+            "this_month": today.strftime("%Y-%m"),
+        },
+    )
+
+
+@login_required
+@use_replica
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """The monthly report (月报) as xlsx: ?month=YYYY-MM, or the dashboard's own filters."""
+    try:
+        root, _form, since, until, board = _board_for(request)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    cases = selectors.cases_for(request.user).filter(selectors.scope_filter(root))
+    if since:
+        cases = cases.filter(created_at__date__gte=since)
+    if until:
+        cases = cases.filter(created_at__date__lte=until)
+    body = export.monthly_report(board, cases, root=root, since=since, until=until)
+    label = request.GET.get("month") or f"{since or ''}_{until or ''}".strip("_") or "all"
+    response = HttpResponse(body, content_type=export.XLSX)
+    filename = f"yuebao-{root.code}-{label}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def print_case(request: HttpRequest, number: str) -> HttpResponse:
+    """A printable page of one case: facts, result and the whole timeline, for the paper file."""
+    try:
+        case = selectors.case_for(request.user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "cases/print.html",
+        {
+            "case": case,
+            "events": selectors.timeline(case),
+            "co_units": list(case.co_units.order_by("name")),
+            "consultations": case.consultations.select_related("lead_unit").prefetch_related("participants"),
+            "printed_at": timezone.now(),
         },
     )
 

@@ -79,11 +79,16 @@ def test_resident_to_reopen(world, live_server, browser, shot):
 
     # The grid consultation decides: the department leads, the committee helps.
     open_action(staff, "consult")
-    staff.select_option(
-        "#id_consult-participants", label=[a.committee.name, a.department.name, a.grid_station.name]
-    )
+    # Participants and co-handlers are searchable checkboxes grouped by the kind of unit.
+    participants = staff.locator("#consult-participants")
+    participants.locator("[data-unit-search]").fill(a.department.name)
+    assert participants.get_by_label(a.committee.name, exact=True).is_hidden()
+    participants.get_by_label(a.department.name, exact=True).check()
+    participants.locator("[data-unit-search]").fill("")
+    for unit in (a.committee, a.grid_station):
+        participants.get_by_label(unit.name, exact=True).check()
     staff.select_option("#id_consult-lead_unit", label=a.department.name)
-    staff.select_option("#id_consult-co_units", label=[a.committee.name])
+    staff.locator("#consult-co_units").get_by_label(a.committee.name, exact=True).check()
     staff.fill("#id_consult-note", "城管中队牵头拆除飞线，居委张贴告示并跟进。")
     submit_action(staff, "consult")
     assert staff.inner_text("#case-unit") == a.department.name

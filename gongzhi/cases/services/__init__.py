@@ -29,6 +29,7 @@ from gongzhi.cases.services.handling import (
     verify_case,
 )
 from gongzhi.cases.services.intake import create_case
+from gongzhi.cases.services.onsite import check_onsite, handle_on_site
 from gongzhi.cases.services.overdue import mark_overdue, notify_due_soon
 from gongzhi.cases.services.reclassify import (
     pending_reclassification,
@@ -43,11 +44,13 @@ __all__ = [
     "add_note",
     "approve_suspension",
     "assign_case",
+    "check_onsite",
     "close_case",
     "create_case",
     "default_unit",
     "escalate_case",
     "follow_case",
+    "handle_on_site",
     "mark_overdue",
     "merge_case",
     "notify_due_soon",

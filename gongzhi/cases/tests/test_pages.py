@@ -51,17 +51,27 @@ def test_public_report_without_category_is_explained(world, client):
 
 def test_track_needs_matching_last_four(world, client):
     case = public_report(world)
-    wrong = client.get("/public/track/", {"number": case.number, "phone_last4": "0000"})
+    wrong = client.post("/public/track/", {"number": case.number, "phone_last4": "0000"})
     assert wrong.status_code == 404 and "手机号后四位不符" in wrong.content.decode()
-    right = client.get("/public/track/", {"number": case.number, "phone_last4": "5678"})
+    right = client.post("/public/track/", {"number": case.number, "phone_last4": "5678"})
     body = right.content.decode()
     assert right.status_code == 200 and case.title in body
     assert "13812345678" not in body and "a_dispatcher" not in body
 
 
+def test_tracking_is_by_post_and_never_from_the_url(world, client):
+    """The number and the last four digits are not sent in the URL (GET): a link only fills in
+    the number, and the form posts."""
+    case = public_report(world)
+    page = client.get("/public/track/", {"number": case.number, "phone_last4": "5678"})
+    body = page.content.decode()
+    assert page.status_code == 200 and case.title not in body and 'id="tracked-case"' not in body
+    assert 'method="post" id="track-form"' in body and f'value="{case.number}"' in body
+
+
 def test_rating_form_only_when_closed(world, client):
     case = assigned_case(world)
-    page = client.get("/public/track/", {"number": case.number, "phone_last4": "5678"})
+    page = client.post("/public/track/", {"number": case.number, "phone_last4": "5678"})
     assert "rating-form" not in page.content.decode()
     post = client.post(
         "/public/track/", {"number": case.number, "phone_last4": "5678", "rating": "satisfied", "solved": "1"}
@@ -224,7 +234,7 @@ def test_dashboard_rates(world, client):
     assert "66.7%" in body  # satisfaction (2 of 3) and resolution (2 of 3)
     assert "100.0%" in body  # every case was responded to in time
     assert "响应率 = " in body
-    client.force_login(a.users["gridworker"])
+    client.force_login(a.users["handler"])
     assert client.get("/cases/dashboard/").status_code == 403
 
 

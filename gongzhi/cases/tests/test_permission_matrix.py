@@ -32,6 +32,7 @@ EXPECTED = {
     "case.rate_by_phone": {"dispatcher"},
     "case.reclassify": {"dispatcher"},
     "case.reclassify_request": {"neighbourhood"},
+    "case.onsite_check": {"dispatcher"},
 }
 
 
