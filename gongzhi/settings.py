@@ -260,3 +260,36 @@ if not DEBUG and os.environ.get("GONGZHI_HTTPS", "1") == "1":
 # Static files compressed and fingerprinted by whitenoise in production (after collectstatic).
 if not DEBUG and os.environ.get("GONGZHI_STATIC_MANIFEST", "1") == "1":
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+# The client's address behind the proxy and rate limits every worker agrees on (issue 12).
+# GONGZHI_TRUSTED_PROXIES: the proxies in front of the app, comma-separated addresses or networks
+# (nginx on the same host: 127.0.0.1,::1); X-Forwarded-For is believed only from them, and the
+# client's address then replaces REMOTE_ADDR for axes, django-ratelimit and the access log.
+GONGZHI_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GONGZHI_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "gongzhi.core.middleware.ForwardedClientAddress",
+)
+# Login lockout: 5 failures on one account from one address lock the pair, 20 on any accounts
+# lock the address (password spraying); gongzhi.core.middleware.login_failure_limit.
+GONGZHI_LOGIN_FAILURE_LIMIT = AXES_FAILURE_LIMIT
+GONGZHI_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("GONGZHI_LOGIN_FAILURES_PER_ADDRESS", "20"))
+AXES_FAILURE_LIMIT = "gongzhi.core.middleware.login_failure_limit"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "gongzhi.core.middleware.client_ip"
+# Public rate-limit counters (django-ratelimit) in a cache all workers share: Redis when
+# GONGZHI_REDIS_URL is set, else a database table (created by `migrate`).
+CACHES = {
+    **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
+    "ratelimit": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["GONGZHI_REDIS_URL"],
+        }
+        if os.environ.get("GONGZHI_REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongzhi_ratelimit"}
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"

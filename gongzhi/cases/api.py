@@ -17,12 +17,13 @@ from gongzhi.accounts.idempotency import run_once
 from gongzhi.accounts.models import Unit
 from gongzhi.cases import actions as case_actions
 from gongzhi.cases import selectors, services
-from gongzhi.cases.models import Case, Category
+from gongzhi.cases.models import Case, Category, Status
 from gongzhi.cases.schemas import (
     ApproveIn,
     AssignIn,
     CaseDetailOut,
     CaseIn,
+    CaseNoteIn,
     CaseOut,
     CasePage,
     CategoryOut,
@@ -50,7 +51,11 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 class QueueQuery(Schema):
     view: str = Field("all", pattern="^(all|mine|unit|tier)$")
-    status: str = Field("", description="a status, 'open' (default) or 'any'", max_length=20)
+    status: str = Field(
+        "",
+        description="a status, 'open' (default) or 'any'",
+        pattern="^(|open|any|" + "|".join(Status.values) + ")$",
+    )
     category: int | None = Field(None, ge=1, le=2**31 - 1)
     area: int | None = Field(None, ge=1, le=2**31 - 1)
     source: str = Field("", max_length=20)
@@ -424,8 +429,13 @@ def merge(request: HttpRequest, number: str, payload: MergeIn):
 
 
 @_action("/{number}/notes", "添加备注")
-def add_note(request: HttpRequest, number: str, payload: NoteIn):
-    case = services.add_note(case=_case(request, number), actor=request.auth, note=payload.note)
+def add_note(request: HttpRequest, number: str, payload: CaseNoteIn):
+    case = services.add_note(
+        case=_case(request, number),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
     return _done(request, case)
 
 

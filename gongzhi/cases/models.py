@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import Unit
 from gongzhi.core.models import TimeStamped
+from gongzhi.registry import crypto
 from gongzhi.territory.models import Area
 
 
@@ -23,6 +24,79 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("不予受理")
     MERGED = "merged", _("已合并")
     SUSPENDED = "suspended", _("已挂起")
+
+
+class SealedPhoneField(models.TextField):
+    """A reporter's phone, stored sealed like the registry's phones (`registry.crypto`, AES-GCM
+    bound to the column) and read back in clear, so the model's users are unchanged. Exact and
+    `in` lookups compare the keyed blind index kept in `<name>_hash` (a sealed value has a fresh
+    nonce each time and cannot be compared). A legacy clear value (before migration 0011) reads
+    as itself."""
+
+    def __init__(self, *args, context: str = "", **kwargs) -> None:
+        self.context = context
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["context"] = self.context
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        if not value or not value.startswith(crypto.VERSION + ":"):
+            return value
+        return crypto.decrypt(value, context=self.context)
+
+    def get_db_prep_save(self, value, connection):
+        value = super().get_db_prep_save(value, connection)
+        if not value or value.startswith(crypto.VERSION + ":"):
+            return value
+        return crypto.encrypt(str(value), context=self.context)
+
+
+class BlindIndexField(models.CharField):
+    """The keyed hash of a sealed sibling field, computed whenever the row is written."""
+
+    def __init__(self, *args, source: str = "", kind: str = "phone", **kwargs) -> None:
+        self.source, self.kind = source, kind
+        kwargs.setdefault("max_length", 64)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(source=self.source, kind=self.kind)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = crypto.blind_index(getattr(model_instance, self.source) or "", kind=self.kind)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def _index_column(lookup: models.Lookup):
+    field = lookup.lhs.target
+    index = field.model._meta.get_field(f"{field.name}_hash")
+    return index, index.get_col(lookup.lhs.alias)
+
+
+@SealedPhoneField.register_lookup
+class SealedExact(models.lookups.Exact):
+    """`reporter_phone=x` compares blind indexes."""
+
+    def as_sql(self, compiler, connection):
+        index, col = _index_column(self)
+        value = crypto.blind_index(str(self.rhs or ""), kind=index.kind)
+        return compiler.compile(models.lookups.Exact(col, value))
+
+
+@SealedPhoneField.register_lookup
+class SealedIn(models.lookups.In):
+    """`reporter_phone__in=[...]` compares blind indexes."""
+
+    def as_sql(self, compiler, connection):
+        index, col = _index_column(self)
+        values = [crypto.blind_index(str(v or ""), kind=index.kind) for v in self.rhs]
+        return compiler.compile(models.lookups.In(col, values))
 
 
 # Cases with no deadline ahead sort after every real deadline in the queue.
@@ -164,7 +238,12 @@ class Case(TimeStamped):
     lng = models.FloatField(_("经度"), null=True, blank=True)
 
     reporter_name = models.CharField(_("反映人"), max_length=40, blank=True)
-    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Sealed at rest (registry.crypto), clear in Python; shown only through
+    # cases.selectors.reporter_phone_for. Look-ups by phone go through the blind index.
+    reporter_phone = SealedPhoneField(_("联系电话"), blank=True, context="cases.case.reporter_phone")
+    reporter_phone_hash = BlindIndexField(
+        source="reporter_phone", kind="phone", blank=True, default="", editable=False, db_index=True
+    )
     reporter_phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

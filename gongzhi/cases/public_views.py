@@ -3,12 +3,12 @@ No account: a report gets a number; the number plus the phone's last four digits
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from gongzhi.cases import forms, phonecodes, selectors, services
 from gongzhi.cases.models import Case, Source, Status
@@ -20,19 +20,16 @@ TRACKS_PER_HOUR = 60
 
 
 def _client_ip(request: HttpRequest) -> str:
+    # The client's own address: gongzhi.core.middleware.ForwardedClientAddress has already
+    # replaced a trusted proxy's address with the one it forwarded.
     return request.META.get("REMOTE_ADDR", "")
 
 
 def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
-    key = f"throttle:{bucket}:{_client_ip(request)}"
-    count = cache.get_or_set(key, 0, 3600)
-    if count >= limit:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-    return False
+    """Count one public request of `bucket` from this client address; True past `limit` an hour.
+    django-ratelimit keeps the counters in the shared cache RATELIMIT_USE_CACHE (the database or
+    Redis), so every worker process agrees on them."""
+    return is_ratelimited(request, group=f"public:{bucket}", key="ip", rate=f"{limit}/h", increment=True)
 
 
 @require_http_methods(["GET", "POST"])

@@ -148,9 +148,9 @@ class CasePage(Schema):
 
 
 class CaseIn(Schema):
-    category: str = Field(..., description="code of a second-level category", max_length=20)
-    title: str = Field(..., max_length=120)
-    description: str = Field(..., max_length=4000)
+    category: str = Field(..., description="code of a second-level category", min_length=1, max_length=20)
+    title: str = Field(..., min_length=1, max_length=120)
+    description: str = Field(..., min_length=1, max_length=4000)
     source: Literal["visit", "patrol", "web", "hotline", "listening", "suggestion", "meeting"] = "patrol"
     area: str | None = Field(None, description="area code; or give lat/lng", max_length=40)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -168,13 +168,19 @@ class NoteIn(Versioned):
     note: str = Field("", max_length=2000)
 
 
+class CaseNoteIn(Versioned):
+    """A note on its own (/notes): the text is the point of it."""
+
+    note: str = Field(..., min_length=1, max_length=2000)
+
+
 class ReasonIn(Versioned):
-    reason: str = Field(..., max_length=500)
+    reason: str = Field(..., min_length=1, max_length=500)
 
 
 class ReclassifyIn(Versioned):
     category: int = Field(..., description="the correct (second-level) category's id")
-    reason: str = Field(..., max_length=500)
+    reason: str = Field(..., min_length=1, max_length=500)
 
 
 class AssignIn(Versioned):
@@ -184,25 +190,25 @@ class AssignIn(Versioned):
 
 
 class EscalateIn(Versioned):
-    reason: str = Field(..., max_length=500)
+    reason: str = Field(..., min_length=1, max_length=500)
     unit: int | None = None
 
 
 class MeetingIn(Versioned):
     held_on: dt.date
     participants: list[int] = Field(..., max_length=50)
-    decision: str = Field(..., max_length=2000)
+    decision: str = Field(..., min_length=1, max_length=2000)
     lead_unit: int
     co_units: list[int] = Field([], max_length=50)
 
 
 class ReplyIn(Versioned):
-    text: str = Field(..., max_length=2000)
+    text: str = Field(..., min_length=1, max_length=2000)
 
 
 class VerifyIn(Versioned):
     passed: bool
-    note: str = Field(..., max_length=2000)
+    note: str = Field(..., min_length=1, max_length=2000)
 
 
 class RateIn(Versioned):
@@ -217,5 +223,5 @@ class ApproveIn(Versioned):
 
 
 class MergeIn(Versioned):
-    master: str = Field(..., max_length=24)
+    master: str = Field(..., min_length=1, max_length=24)
     note: str = Field("", max_length=2000)

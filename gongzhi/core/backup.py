@@ -103,6 +103,32 @@ def table_names(alias: str = "default") -> list[str]:
         return conn.introspection.table_names(cursor)
 
 
+def _check_sqlite(path: Path) -> None:
+    """Refuse a truncated or damaged SQLite file before touching the database: the header's page
+    count must fit the file, and SQLite's own integrity check must pass."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    size = path.stat().st_size
+    page_size = int.from_bytes(header[16:18], "big") if len(header) >= 18 else 0
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big") if len(header) >= 32 else 0
+    broken = _("备份文件 %(path)s 不完整（可能复制中断或磁盘已满），无法恢复；请换用一份完整的备份。") % {
+        "path": path
+    }
+    if len(header) < 100 or not page_size or size < page_size * max(pages, 1):
+        raise DomainError(broken)
+    try:
+        check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = check.execute("PRAGMA quick_check").fetchone()
+        finally:
+            check.close()
+    except sqlite3.DatabaseError as exc:
+        raise DomainError(broken) from exc
+    if not result or result[0] != "ok":
+        raise DomainError(broken)
+
+
 def restore(path: Path, *, force: bool = False, alias: str = "default") -> None:
     """Load the backup at `path` into the database, which must be empty unless `force`."""
     conn = connections[alias]
@@ -120,10 +146,15 @@ def restore(path: Path, *, force: bool = False, alias: str = "default") -> None:
     if conn.vendor == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
             raise DomainError(_("%(path)s 不是 SQLite 备份文件。") % {"path": path})
+        _check_sqlite(path)
         conn.ensure_connection()
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             source.backup(conn.connection)
+        except sqlite3.DatabaseError as exc:
+            raise DomainError(
+                _("备份文件 %(path)s 已损坏或不完整，无法恢复：%(error)s") % {"path": path, "error": exc}
+            ) from exc
         finally:
             source.close()
         conn.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.security import django_auth
 
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import NotAllowed
@@ -63,7 +62,6 @@ def suggest(request: HttpRequest, title: str = "", description: str = "", area: 
 @router.get(
     "/duplicates",
     response={200: list[DuplicateOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-    auth=django_auth,
 )
 def duplicates(
     request: HttpRequest,
@@ -73,12 +71,12 @@ def duplicates(
     lng: float | None = None,
     area: int | None = None,
 ):
-    """Open or recently closed cases like this report, among the cases the caller may see."""
-    if not permissions.has(request.user, "text.duplicates"):
+    """Open or recently closed cases like this report, among the cases the caller may see
+    (an API token or a staff session, like the rest of the API)."""
+    user = request.auth
+    if not permissions.has(user, "text.duplicates"):
         raise NotAllowed()
-    found = selectors.likely_duplicates(
-        title[:120], description[:4000], lat, lng, _area(area), user=request.user
-    )
+    found = selectors.likely_duplicates(title[:120], description[:4000], lat, lng, _area(area), user=user)
     return [
         {
             "number": d.case.number,

@@ -282,10 +282,11 @@ def add_note(
     actor: User,
     note: str,
     photos_: Iterable[UploadedFile] = (),
+    expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    case = _lock(case)
+    case = _lock(case, expected_version)
     permissions.require(actor, "case.note", case)
     note = _require_text(note, _("备注"), 2000)
     event = _apply(case, actor=actor, action=Action.NOTE, note=note, now=now)
