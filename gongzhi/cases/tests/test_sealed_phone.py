@@ -63,7 +63,7 @@ def test_migration_seals_rows_stored_in_clear(world):
             [PHONE, case.pk],
         )
     assert Case.objects.get(pk=case.pk).reporter_phone == PHONE  # a clear legacy value still reads
-    migration = importlib.import_module("gongzhi.cases.migrations.0011_sealed_reporter_phone")
+    migration = importlib.import_module("gongzhi.cases.migrations.0013_sealed_reporter_phone")
     migration.seal_existing(None, connection.schema_editor())
     stored, index = _raw(case)
     assert stored.startswith("g1:") and PHONE not in stored

@@ -41,7 +41,7 @@ def unseal_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0010_reopened_message"),
+        ("cases", "0012_category_public_sort"),
     ]
 
     operations = [
