@@ -18,6 +18,12 @@ DEBUG = os.environ.get("GONGZHI_DEBUG", "1") == "1"
 # with a demo or placeholder key (gongzhi.core.checks, gongzhi.registry.checks). A public demo
 # server with GONGZHI_DEBUG=0 says GONGZHI_DEMO_MODE=1 explicitly.
 GONGZHI_DEMO_MODE = os.environ.get("GONGZHI_DEMO_MODE", "1" if DEBUG else "0") == "1"
+# Second factor (TOTP + backup codes) for staff. GONGZHI_OTP_DEMO_SKIP lets the demo and the
+# tests sign in with a password alone, and only in demo mode: outside it it is ignored.
+GONGZHI_OTP_DEMO_SKIP = GONGZHI_DEMO_MODE and os.environ.get("GONGZHI_OTP_DEMO_SKIP", "1") == "1"
+# Reveals of ID numbers and clear exports need a code entered within this many minutes.
+GONGZHI_OTP_STEP_UP_MINUTES = int(os.environ.get("GONGZHI_OTP_STEP_UP_MINUTES", "5"))
+OTP_TOTP_ISSUER = "gongzhi 共治"
 DEMO_SECRET_KEY = "gongzhi-demo-insecure-key-change-me-in-production-0123456789"
 SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [
@@ -35,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
@@ -68,10 +77,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Staff pages and session API calls need the second factor (gongzhi.accounts.otp).
+    "gongzhi.accounts.middleware.RequireSecondFactor",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"

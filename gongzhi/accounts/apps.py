@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("人员与权限")
 
     def ready(self) -> None:
-        from gongzhi.accounts import rules
+        from gongzhi.accounts import checks, rules  # noqa: F401 - checks register themselves
         from gongzhi.core.rules import register
 
         register(rules.RULES)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -170,7 +170,52 @@ class Notice(models.Model):
         return label_for(self.kind)
 
 
-class AccessLog(models.Model):
+class AuditChainHead(models.Model):
+    """The signed head of one audit table's hash chain (gongzhi.accounts.chain): how many rows,
+    the last id and hash, and an HMAC-SM3 over them under a key outside the database."""
+
+    table = models.CharField(max_length=60, unique=True)
+    rows = models.PositiveBigIntegerField(default=0)
+    last_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.table}: {self.rows}"
+
+
+class Chained(models.Model):
+    """An insert-only row in a SM3 hash chain; the link and the signed head are written in the
+    row's own transaction, under a lock on the head."""
+
+    prev_hash = models.CharField(max_length=64, editable=False, blank=True)
+    row_hash = models.CharField(max_length=64, editable=False, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        from gongzhi.accounts import chain
+        from gongzhi.core.errors import DomainError
+
+        if not self._state.adding or self.pk is not None:
+            raise DomainError(_("审计记录只能新增，不能修改。"), code="audit_insert_only")
+        table = self._meta.db_table
+        with transaction.atomic(using=kwargs.get("using")):
+            # A no-op write first: SQLite takes its write lock before the head is read (it has
+            # no SELECT … FOR UPDATE), so two writers never chain onto the same head.
+            AuditChainHead.objects.filter(table=table).update(rows=models.F("rows"))
+            head, _created = AuditChainHead.objects.select_for_update().get_or_create(table=table)
+            self.prev_hash = head.last_hash
+            self.row_hash = chain.row_hash(head.last_hash, self)
+            super().save(*args, **kwargs)
+            head.rows += 1
+            head.last_id, head.last_hash = self.pk, self.row_hash
+            head.mac = chain.mac(table, head.rows, head.last_id, head.last_hash)
+            head.save()
+
+
+class AccessLog(Chained):
     """A sensitive read or export: who looked at what, when and why."""
 
     user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -179,13 +224,13 @@ class AccessLog(models.Model):
     object_id = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
 
 
-class AuditEvent(models.Model):
+class AuditEvent(Chained):
     """An administrative change (roles, keys, tokens, calendar, categories, tags, campaigns, any
     app's configuration), written by the action itself in the same transaction (Zulip's
     RealmAuditLog). Rows are only ever added."""

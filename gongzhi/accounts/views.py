@@ -1,23 +1,27 @@
 import csv
 import datetime as dt
 import io
+from base64 import b32encode
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.accounts import notices as notices_module
-from gongzhi.accounts import selectors
+from gongzhi.accounts import otp, selectors
 from gongzhi.accounts.models import AccessLog
 from gongzhi.core import rules
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import DomainError, NotFound
 
 
 class LoginView(auth_views.LoginView):
@@ -119,3 +123,60 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "limit": LOG_ROWS,
     }
     return render(request, "accounts/audit_log.html", context)
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    return target
+
+
+@login_required
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrolment on first sign-in: scan the QR code, confirm with a code, keep the backup codes."""
+    if otp.has_device(request.user):
+        return redirect(f"{reverse('accounts:otp_verify')}?next={_next_url(request)}")
+    device = otp.pending_device(request.user)
+    error = ""
+    if request.method == "POST":
+        try:
+            device, codes = otp.confirm_enrolment(user=request.user, token=request.POST.get("token", ""))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            otp.mark_verified(request, device)
+            return render(
+                request, "accounts/otp/backup_codes.html", {"codes": codes, "next": _next_url(request)}
+            )
+    return render(
+        request,
+        "accounts/otp/setup.html",
+        {
+            "qr": mark_safe(otp.qr_svg(device)),  # noqa: S308 - segno's own SVG
+            "secret": b32encode(device.bin_key).decode(),
+            "error": error,
+            "next": _next_url(request),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The code after the password, and the fresh code a step-up asks for."""
+    if not otp.has_device(request.user):
+        return redirect(f"{reverse('accounts:otp_setup')}?next={_next_url(request)}")
+    error = ""
+    if request.method == "POST":
+        if otp.verify(request=request, token=request.POST.get("token", "")):
+            return redirect(_next_url(request))
+        error = _("验证码不正确或已使用过，请输入验证器中的新验证码或一个未用过的备用码。")
+    return render(
+        request,
+        "accounts/otp/verify.html",
+        {"error": error, "next": _next_url(request), "minutes": otp.step_up_minutes()},
+        status=400 if error else 200,
+    )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts import otp
 from gongzhi.accounts.models import AccessLog, User
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
@@ -110,6 +111,7 @@ def export_rows(
         permissions.require(user, "resident.reveal", user.scope)
         if len((reason or "").strip()) < 2:
             raise DomainError(_("导出明文证件号码和电话须填写原因。"))
+        otp.require_step_up(user)  # a fresh second-factor code (等保 8.1.4.1 d, A13)
     qs = {
         "residents": selectors.residents_for(user),
         "dwellings": selectors.dwellings_for(user),

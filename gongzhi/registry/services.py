@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import audit
+from gongzhi.accounts import audit, otp
 from gongzhi.accounts.models import AccessLog, Unit, User
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import Conflict, DomainError
@@ -479,6 +479,7 @@ def reveal(*, actor: User, obj: Sealed, field: str, reason: str, ip: str | None 
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise FieldError("reason", _("请填写查看原因（如：走访核实、办理工单号）。"))
+    otp.require_step_up(actor)  # a fresh second-factor code (等保 8.1.4.1 d, A13)
     limit = int(
         getattr(settings, "GONGZHI_REVEAL_DAILY_LIMIT", 0)
         or os.environ.get("GONGZHI_REVEAL_DAILY_LIMIT")
