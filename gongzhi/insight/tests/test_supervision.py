@@ -121,10 +121,13 @@ class TestRules:
         heavy, light = world.a.users["neighbourhood"], world.a.users["gridworker"]
         for user, n in ((heavy, 15), (light, 5)):
             for i in range(n):
-                row = AccessLog.objects.create(
-                    user=user, action="reveal:id_number", object_type="resident", object_id=str(i)
+                AccessLog.objects.create(
+                    user=user,
+                    action="reveal:id_number",
+                    object_type="resident",
+                    object_id=str(i),
+                    created_at=NOW - dt.timedelta(hours=i + 1),
                 )
-                AccessLog.objects.filter(pk=row.pk).update(created_at=NOW - dt.timedelta(hours=i + 1))
         alerts = found(world, "unusual_reveals")
         assert [a.person for a in alerts] == [heavy] and len(alerts[0].evidence) == 15
 
