@@ -28,6 +28,13 @@ def link_existing_rows(apps, schema_editor):
 INSERT_ONLY = """
 CREATE OR REPLACE FUNCTION gongzhi_audit_insert_only() RETURNS trigger AS $$
 BEGIN
+    -- A maintenance session (the test suite's flush between tests, a restore into a scratch
+    -- database) says so with SET gongzhi.audit_maintenance = 'on'; the application never does.
+    IF coalesce(current_setting('gongzhi.audit_maintenance', true), '') = 'on' THEN
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        IF TG_OP = 'TRUNCATE' THEN RETURN NULL; END IF;
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'gongzhi: % rows are insert-only (%)', TG_TABLE_NAME, TG_OP;
 END;
 $$ LANGUAGE plpgsql;
