@@ -46,7 +46,7 @@ def insert_only(apps, schema_editor):
     such trigger here: the application refuses edits and the chain detects them."""
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(INSERT_ONLY)
+    schema_editor.execute(INSERT_ONLY, params=None)  # the function body holds % of its own
     for table in TABLES:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
