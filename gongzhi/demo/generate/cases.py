@@ -18,6 +18,7 @@ from gongzhi.demo.generate.catalogue import DETAILS, REPLIES, SOURCES, SURNAMES,
 from gongzhi.demo.generate.plan import Plan, Progress, Result
 from gongzhi.demo.generate.territory import Leaf, Territory
 from gongzhi.demo.generate.working_time import WorkingTime
+from gongzhi.registry import crypto
 
 CASE_COLUMNS = [
     f.column for f in Case._meta.concrete_fields
@@ -37,6 +38,8 @@ EVENT_COLUMNS = [
 ]
 OPEN = {Status.REPORTED, Status.ACCEPTED, Status.ASSIGNED, Status.REPLIED, Status.VERIFIED, Status.SUSPENDED}
 FAR = deadlines.FAR_FUTURE
+
+PHONE_CONTEXT = "cases.case.reporter_phone"
 
 
 class CaseSim:
@@ -342,7 +345,9 @@ def generate_cases(
                 "lat": round(lat, 7),
                 "lng": round(lng, 7),
                 "reporter_name": rng.choice(SURNAMES) + rng.choice(("先生", "女士")) if phone else "",
-                "reporter_phone": phone,
+                # Sealed and indexed as the Case model writes them (registry.crypto).
+                "reporter_phone": crypto.encrypt(phone, context=PHONE_CONTEXT) if phone else "",
+                "reporter_phone_hash": crypto.blind_index(phone or "", kind="phone"),
                 "reporter_phone_last4": phone[-4:],
                 "reported_by_id": territory.gridworker[leaf.grid_index][0] if not phone else None,
                 "status": Status.REPORTED,

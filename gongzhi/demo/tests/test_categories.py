@@ -18,7 +18,7 @@ def packaged_rows() -> list[dict]:
 
 def write(path: Path, rows: list[dict]) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=[*COLUMNS, "public"])
         writer.writeheader()
         writer.writerows(rows)
     return path
