@@ -126,6 +126,9 @@ def certificates_from_dwellings(*, actor: User, project: Project, cadre: User | 
         if project.certificates.filter(number=dwelling.address or dwelling.room).exists():
             continue
         digits = "".join(ch for ch in dwelling.room if ch.isdigit())
+        # "1203" is the 12th floor; a room number that reads as no plausible floor gives none.
+        floor = int(digits[:-2]) if 2 < len(digits) <= 5 else None
+        floor = floor if floor is not None and 0 < floor <= 200 else None
         certificate = Certificate.objects.create(
             subdistrict_id=project.subdistrict_id,
             area=dwelling.area,
@@ -133,7 +136,7 @@ def certificates_from_dwellings(*, actor: User, project: Project, cadre: User | 
             number=(dwelling.address or dwelling.room)[:40],
             kind=CertificateKind.DWELLING,
             holders=dwelling.owner_name or "—",
-            floor=int(digits[:-2]) if len(digits) > 2 else None,
+            floor=floor,
             cadre=cadre,
         )
         certificate.dwellings.add(dwelling)
