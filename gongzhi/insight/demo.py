@@ -81,7 +81,7 @@ class _Planter:
         building = (
             Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.BUILDING)
             .exclude(boundary=None)
-            .order_by("path")
+            .order_by("code", "name")  # not the path: it holds row ids, which differ from run to run
             .first()
         )
         self.area, self.point = subdistrict, None
