@@ -17,7 +17,7 @@ from gongzhi.cases.rules import CASE_VIEWERS, DISPATCHERS, HANDLERS, LEADERS, TI
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.registry.crypto import mask_phone
-from gongzhi.territory.models import Area
+from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.scope import scope_filter
 
 # The one scope filter lives in territory; re-exported for the dashboards and the rollup.
@@ -142,6 +142,19 @@ def needs_action(user: User) -> Q:
     return wanted
 
 
+def _within_subdistrict(user: User) -> Q:
+    """For a scope below a subdistrict (a grid, a neighbourhood): its subdistrict as well. The
+    filter changes no answer (every case of the scope is in that subdistrict) but lets SQLite and
+    PostgreSQL walk the (subdistrict, next_due, id) index in the queue's order and stop after a
+    page, instead of reading the scope's whole history and sorting it (docs/scale.md, "The grid
+    worker's deep page"). Used only for pages over finished cases too: for open cases the
+    (area, status) index is narrower."""
+    scope = user.scope
+    if scope is None or scope.kind in (AreaKind.SUBDISTRICT, AreaKind.DISTRICT) or not scope.subdistrict_id:
+        return Q()
+    return Q(subdistrict_id=scope.subdistrict_id)
+
+
 def queue(user: User, filters: QueueFilters, *, after: str = "", limit: int = 25) -> tuple[list[Case], str]:
     """A page of the user's work queue, most urgent first (overdue, then due soonest), with the
     cursor of the next page ("" at the end). Keyset pagination on (next_due, id)."""
@@ -168,6 +181,8 @@ def queue(user: User, filters: QueueFilters, *, after: str = "", limit: int = 25
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status != "any":
         qs = qs.filter(status=status)
+    if status not in ("open", *OPEN_STATUSES):
+        qs = qs.filter(_within_subdistrict(user))
     if filters.category:
         qs = qs.filter(Q(category_id=filters.category) | Q(category__parent_id=filters.category))
     if filters.area:
