@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -196,8 +197,11 @@ def open_round(
     return round_
 
 
+OPEN_ROUND = {ProjectState.ROUND1_OPEN: 1, ProjectState.ROUND2_OPEN: 2}
+
+
 def current_round(project: Project) -> Round | None:
-    number = {ProjectState.ROUND1_OPEN: 1, ProjectState.ROUND2_OPEN: 2}.get(project.state)
+    number = OPEN_ROUND.get(project.state)
     return None if number is None else project.rounds.filter(number=number).first()
 
 
@@ -269,22 +273,48 @@ DONE = {1: Answer.AGREE, 2: Answer.SIGNED}
 
 
 def figure_of(round_: Round) -> progress.Figure:
-    eligible = round_.project.certificates.count()
-    days = {}
-    for day in round_.responses.filter(answer=DONE[round_.number]).values_list("on", flat=True):
-        days[day] = days.get(day, 0) + 1
-    curve, total = [], 0
-    for day in sorted(days):
-        total += days[day]
-        curve.append((day, total))
-    return progress.Figure(
-        eligible=eligible,
-        done=total,
-        threshold=round_.threshold,
-        strict=round_.strict,
-        curve=curve,
-        first_day=days.get(round_.opens_on, 0),
-    )
+    return figures_of([round_])[round_.pk]
+
+
+def figures_of(rounds: list[Round], eligible: dict[int, int] | None = None) -> dict[int, progress.Figure]:
+    """`figure_of` for many rounds in two queries whatever their number (the project list);
+    `eligible` (project id → certificates) when the caller has counted them already."""
+    if not rounds:
+        return {}
+    if eligible is None:
+        project_ids = {round_.project_id for round_ in rounds}
+        eligible = dict(
+            Certificate.objects.filter(project_id__in=project_ids)
+            .values_list("project_id")
+            .annotate(n=Count("id"))
+            .values_list("project_id", "n")
+        )
+    done = Q()
+    for number, answer in DONE.items():
+        done |= Q(round__number=number, answer=answer)
+    days: dict[int, dict[dt.date, int]] = {round_.pk: {} for round_ in rounds}
+    for round_id, day, n in (
+        Response.objects.filter(done, round_id__in=list(days))
+        .values_list("round_id", "on")
+        .annotate(n=Count("id"))
+        .values_list("round_id", "on", "n")
+    ):
+        days[round_id][day] = days[round_id].get(day, 0) + n
+    figures = {}
+    for round_ in rounds:
+        curve, total = [], 0
+        for day in sorted(days[round_.pk]):
+            total += days[round_.pk][day]
+            curve.append((day, total))
+        figures[round_.pk] = progress.Figure(
+            eligible=eligible.get(round_.project_id, 0),
+            done=total,
+            threshold=round_.threshold,
+            strict=round_.strict,
+            curve=curve,
+            first_day=days[round_.pk].get(round_.opens_on, 0),
+        )
+    return figures
 
 
 def _mark_reached(round_: Round, on: dt.date) -> None:

@@ -34,10 +34,21 @@ def index(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.scope_id is None or not permissions.has(user, "renewal.view", user.scope):
         raise NotAllowed()
-    rows = []
-    for project in selectors.projects_for(user).select_related("area"):
-        rows.append((project, _figures(user, project)[1]))
+    # Fixed number of queries whatever the number of projects: rounds prefetched, every shown
+    # round's figure in one aggregate (services.figures_of).
+    projects = list(selectors.projects_for(user).select_related("area").prefetch_related("rounds"))
+    shown = {project.pk: _shown_round(project) for project in projects}
+    figures = services.figures_of([round_ for round_ in shown.values() if round_])
+    rows = [(p, figures[shown[p.pk].pk] if shown[p.pk] else None) for p in projects]
     return render(request, "renewal/index.html", {"rows": rows})
+
+
+def _shown_round(project):
+    """`_figures`' round from the prefetched rounds: the open one, else the latest."""
+    rounds = sorted(project.rounds.all(), key=lambda round_: round_.number)
+    number = services.OPEN_ROUND.get(project.state)
+    current = next((round_ for round_ in rounds if round_.number == number), None)
+    return current or (rounds[-1] if rounds else None)
 
 
 def _figures(user, project):
