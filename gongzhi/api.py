@@ -37,6 +37,7 @@ from gongzhi.core.errors import DomainError
 from gongzhi.events.api import router as events_router
 from gongzhi.insight.api import router as insight_router
 from gongzhi.mediation.api import router as mediation_router
+from gongzhi.open311.api import router as open311_router
 from gongzhi.participation.api import router as participation_router
 from gongzhi.registry.api import router as registry_router
 from gongzhi.renewal.api import router as renewal_router
@@ -165,6 +166,7 @@ api.add_router("/text/", text_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/accounts/", accounts_router)
 api.add_router("/visits/", visits_router)
+api.add_router("/open311/", open311_router)
 api.add_router("/participation/", participation_router)
 api.add_router("/cobuilding/", cobuilding_router)
 api.add_router("/volunteers/", volunteers_router)
