@@ -8,28 +8,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from gongzhi.cases import forms, phonecodes, selectors, services
 from gongzhi.cases.models import Case, Source, Status
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.throttle import throttled
 from gongzhi.territory.models import Area, AreaKind
 
 REPORTS_PER_HOUR = 20
 TRACKS_PER_HOUR = 60
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # The client's own address: gongzhi.core.middleware.ForwardedClientAddress has already
-    # replaced a trusted proxy's address with the one it forwarded.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
-    """Count one public request of `bucket` from this client address; True past `limit` an hour.
-    django-ratelimit keeps the counters in the shared cache RATELIMIT_USE_CACHE (the database or
-    Redis), so every worker process agrees on them."""
-    return is_ratelimited(request, group=f"public:{bucket}", key="ip", rate=f"{limit}/h", increment=True)
+    return throttled(request, bucket, limit)
 
 
 @require_http_methods(["GET", "POST"])

@@ -114,7 +114,7 @@ MORE_UNITS = [
 
 def _more_units(rng: random.Random, subdistrict: Area) -> None:
     neighbourhoods = list(
-        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by("path")
+        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by("code", "name")
     )
     if not neighbourhoods:
         return
@@ -204,7 +204,7 @@ def _network(rng, subdistrict, leader, today, *, pairings: int, cohesion: bool) 
             members=rng.randrange(30, 180),
         )
     cohesion_branches = []
-    grids = list(Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.GRID).order_by("path"))
+    grids = list(Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.GRID).order_by("code", "name"))
     if cohesion and grids:
         for i, name in enumerate(COHESION):
             grid = grids[i % len(grids)]
@@ -246,7 +246,7 @@ def _network(rng, subdistrict, leader, today, *, pairings: int, cohesion: bool) 
         network.cover_unit(actor=leader, unit=unit, branch=branch, mode=mode, started_on=start)
         covered += 1
     neighbourhoods = list(
-        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by("path")
+        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by("code", "name")
     )
     party_of = {org.area_id: org for org in parties}
     made = 0
@@ -414,7 +414,7 @@ def _places(rng, subdistrict, leader, today, *, first: bool) -> dict:
             path__startswith=subdistrict.path, kind__in=[AreaKind.NEIGHBOURHOOD, AreaKind.ESTATE]
         )
         .exclude(centre_lat=None)
-        .order_by("path")
+        .order_by("code", "name")
     )
     if not estates:
         return {"places": 0}

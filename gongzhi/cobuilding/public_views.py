@@ -10,7 +10,6 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -26,6 +25,7 @@ from gongzhi.cobuilding import hours, selectors
 from gongzhi.cobuilding.models import Amenity, Place, PlaceKind, ReportKind
 from gongzhi.cobuilding.services import places as place_services
 from gongzhi.core.errors import DomainError
+from gongzhi.core.throttle import throttled
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.selectors import ancestors
 
@@ -44,15 +44,7 @@ def _reporter_key(request: HttpRequest) -> str:
 
 
 def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
-    key = f"throttle:cobuilding:{bucket}:{_ip(request)}"
-    count = cache.get_or_set(key, 0, 3600)
-    if count >= limit:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-    return False
+    return throttled(request, f"cobuilding:{bucket}", limit)
 
 
 def directions_url(place: Place) -> str:

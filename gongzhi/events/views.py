@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongzhi.cases import phonecodes
 from gongzhi.cases.models import Category
-from gongzhi.cases.public_views import _throttled
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
+from gongzhi.core.throttle import throttled
 from gongzhi.events import selectors, services
 from gongzhi.events.calendar_feed import calendar_of
 from gongzhi.events.models import Allocation, EventStatus, Kind, RegistrationStatus
@@ -323,7 +323,7 @@ def public_event(request: HttpRequest, pk: int) -> HttpResponse:
     error = sent = None
     status = 200
     if request.method == "POST":
-        if _throttled(request, "event-register", REGISTRATIONS_PER_HOUR):
+        if throttled(request, "event-register", REGISTRATIONS_PER_HOUR):
             error, status = _("操作太频繁，请稍后再试。"), 429
         elif post.get("step") == "code":
             try:

@@ -175,7 +175,7 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         leader = _first(subdistrict, "leader")
         dispatcher = _first(subdistrict, "dispatcher")
         neighbourhoods = list(
-            Area.objects.filter(subdistrict=subdistrict, kind=AreaKind.NEIGHBOURHOOD).order_by("path")
+            Area.objects.filter(subdistrict=subdistrict, kind=AreaKind.NEIGHBOURHOOD).order_by("code", "name")
         )
         if leader is None or dispatcher is None or not neighbourhoods:
             if stdout:

@@ -5,7 +5,6 @@ moderation is shown, and only its redacted text."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongzhi.cases import phonecodes
 from gongzhi.core.errors import DomainError
+from gongzhi.core.throttle import throttled
 from gongzhi.participation import exports, selectors, services
 from gongzhi.participation.models import Campaign, ItemKind, ItemStatus, Meeting, MeetingStatus, SignIn
 from gongzhi.territory.models import Area, AreaKind
@@ -24,15 +24,7 @@ CODES_PER_HOUR = 10
 
 
 def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
-    key = f"throttle:participation:{bucket}:{request.META.get('REMOTE_ADDR', '')}"
-    count = cache.get_or_set(key, 0, 3600)
-    if count >= limit:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-    return False
+    return throttled(request, f"participation:{bucket}", limit)
 
 
 def home(request: HttpRequest) -> HttpResponse:

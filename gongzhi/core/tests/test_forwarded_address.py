@@ -77,3 +77,35 @@ def test_public_limits_are_per_client_in_the_shared_cache(world, client, behind_
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM gongzhi_ratelimit")
         assert cursor.fetchone()[0] >= 2
+
+
+def test_participation_and_cobuilding_limits_share_the_one_counter_store(
+    world, client, behind_proxy, monkeypatch
+):
+    """The suggestion codes and the courier map's place reports count in the same shared cache as
+    the case forms (gongzhi.core.throttle), per client address, in buckets of their own."""
+    from django.urls import reverse
+
+    from gongzhi.cobuilding import public_views as cobuilding_public
+    from gongzhi.participation import public_views as participation_public
+
+    monkeypatch.setattr(participation_public, "CODES_PER_HOUR", 2)
+    monkeypatch.setattr(cobuilding_public, "REPORTS_PER_HOUR", 2)
+    code_url = reverse("participation:public_code")
+    for _ in range(2):
+        page = client.post(code_url, {"phone": "13800000000"}, HTTP_X_FORWARDED_FOR="203.0.113.5")
+        assert "太频繁" not in page.content.decode()
+    page = client.post(code_url, {"phone": "13800000000"}, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert "获取验证码太频繁" in page.content.decode()
+    page = client.post(code_url, {"phone": "13800000000"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert "太频繁" not in page.content.decode()
+
+    report_url = reverse("cobuilding:map_report", args=[999999])
+    for _ in range(2):
+        assert (
+            client.post(report_url, {"kind": "closed"}, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 404
+        )
+    assert client.post(report_url, {"kind": "closed"}, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM gongzhi_ratelimit")
+        assert cursor.fetchone()[0] >= 3
