@@ -41,7 +41,7 @@ from gongzhi.cases.schemas import (
     VerifyIn,
 )
 from gongzhi.core import rules as permissions
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError, NotAllowed, NotFound
 from gongzhi.territory.models import Area
 
 router = Router(tags=["cases"])
@@ -150,6 +150,101 @@ def units(request: HttpRequest):
         {"id": u.pk, "name": u.name, "kind": u.kind, "area_code": u.area.code}
         for u in Unit.objects.filter(active=True, area__path__startswith=top.path).select_related("area")
     ]
+
+
+# ---------------------------------------------------------------- 现场即办
+
+
+@router.post(
+    "/onsite",
+    response={201: CaseDetailOut, **ERRORS},
+    summary="登记现场即办（multipart：category 类别编码、title、found、done、area 或 lat/lng、address、photos_before、photos_after）",
+)
+def onsite(
+    request: HttpRequest,
+    category: Form[str],
+    title: Form[str],
+    found: Form[str],
+    done: Form[str],
+    photos_after: File[list[UploadedFile]],
+    photos_before: File[list[UploadedFile]] = None,
+    area: Form[str] = "",
+    lat: Form[float | None] = None,
+    lng: Form[float | None] = None,
+    address: Form[str] = "",
+):
+    """A problem found and solved on the spot, reported, handled and closed in one call (the same
+    service as the page /cases/onsite/); at least one photo after handling."""
+    user = request.auth
+    found_category = Category.objects.filter(code=category).select_related("parent").first()
+    if found_category is None:
+        raise DomainError(_("类别不存在：%(code)s") % {"code": category}, code="category")
+    place = None
+    if area:
+        place = Area.objects.filter(code=area).first()
+        if place is None or not permissions.has(user, "area.view", place):
+            raise NotFound(_("区域不存在或不在您的管辖范围内：%(code)s") % {"code": area})
+    case = services.handle_on_site(
+        actor=user,
+        category=found_category,
+        title=title,
+        found=found,
+        done=done,
+        area=place,
+        lat=lat,
+        lng=lng,
+        address=address,
+        photos_before=photos_before or [],
+        photos_after=photos_after,
+    )
+    return 201, json.loads(CaseDetailOut(**detail_of(user, case)).model_dump_json())
+
+
+class OnsiteSampleCaseOut(Schema):
+    number: str
+    title: str
+    area: str
+    category: str
+    created_at: dt.datetime
+    checked: bool
+    passed: bool | None
+
+
+class OnsiteSampleOut(Schema):
+    month: str = Field(..., description="YYYY-MM")
+    total: int = Field(..., description="on-site cases recorded that month in the caller's scope")
+    checked: int
+    cases: list[OnsiteSampleCaseOut]
+
+
+@router.get("/onsite/sample", response={200: OnsiteSampleOut, **ERRORS}, summary="现场即办的本月抽查样本")
+def onsite_sample(request: HttpRequest, month: str = Query("", pattern=r"^(\d{4}-\d{2})?$")):
+    user = request.auth
+    if not user.scope_id or not permissions.has(user, "case.onsite_check", user.scope):
+        raise NotAllowed(_("只有调度员可以抽查现场即办。"))
+    today = timezone.localdate()
+    try:
+        first = dt.date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+    except ValueError as exc:
+        raise DomainError(_("月份格式应为 YYYY-MM：%(m)s") % {"m": month}, code="invalid") from exc
+    sample = selectors.onsite_sample(user, month=first)
+    return {
+        "month": f"{sample.month:%Y-%m}",
+        "total": sample.total,
+        "checked": sample.checked,
+        "cases": [
+            {
+                "number": c.number,
+                "title": c.title,
+                "area": c.area.name,
+                "category": c.category.name,
+                "created_at": c.created_at,
+                "checked": c.checked,
+                "passed": c.passed,
+            }
+            for c in sample.cases
+        ],
+    }
 
 
 @router.get("/{number}", response={200: CaseDetailOut, **ERRORS}, summary="工单详情和时间线")

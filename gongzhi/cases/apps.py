@@ -21,6 +21,7 @@ class CasesConfig(AppConfig):
             MenuItem("cases:queue", _("工作台"), "case.list", order=10),
             MenuItem("cases:new", _("登记"), "case.create", order=20),
             MenuItem("cases:onsite", _("现场即办"), "case.onsite", order=25),
+            MenuItem("cases:onsite_sample", _("现场抽查"), "case.onsite_check", order=26),
             MenuItem("map:map", _("地图"), "map.view", order=30),
             MenuItem("cases:dashboard", _("统计"), "dashboard.view", order=60),
             MenuItem("cases:outbox", _("短信"), "outbox.view", order=80),

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from gongzhi.accounts.models import User
-from gongzhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Category, OutboundMessage, Status
+from gongzhi.cases.models import (
+    OPEN_STATUSES,
+    Action,
+    Case,
+    CaseEvent,
+    Category,
+    OutboundMessage,
+    Source,
+    Status,
+)
 from gongzhi.cases.rules import CASE_VIEWERS, DISPATCHERS, HANDLERS, LEADERS, TIER_HOLDERS
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
@@ -277,3 +289,64 @@ def cases_about_resident(user: User, resident) -> QuerySet[Case]:
     if phone:
         cond |= Q(reporter_phone=phone)
     return cases_for(user).filter(cond).distinct().select_related("category").order_by("-created_at")[:20]
+
+
+# ---------------------------------------------------------------- 现场即办 spot checks
+
+# At least one on-site case in ten is checked each month, and never fewer than three where there
+# are that many: the sample a dispatcher works through (docs/case-loop.md).
+ONSITE_SAMPLE_SHARE = 0.1
+ONSITE_SAMPLE_MINIMUM = 3
+
+
+@dataclass
+class OnsiteSample:
+    month: dt.date
+    total: int  # on-site cases recorded that month in the scope
+    cases: list[Case]  # the sample, oldest first; each with .checked and .passed set
+    checked: int
+
+
+def _draw(month: dt.date, number: str) -> float:
+    """The case's draw in [0, 1) for the month: a keyed hash of its number, so the sample is the
+    same for every dispatcher and every look all month, and nobody who records cases (or reads
+    the code) can tell which ones will be drawn without the server's secret."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"onsite-sample:{month:%Y-%m}:{number}".encode(), hashlib.sha256
+    ).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def onsite_sample(
+    user: User,
+    *,
+    month: dt.date,
+    share: float = ONSITE_SAMPLE_SHARE,
+    minimum: int = ONSITE_SAMPLE_MINIMUM,
+) -> OnsiteSample:
+    """The month's random spot-check sample of the 现场即办 cases in the user's scope. A case is in
+    it when its draw is below `share` (so a case stays in as more are recorded), topped up with the
+    lowest draws to `minimum`. Three queries whatever the month's size."""
+    month = month.replace(day=1)
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(month, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(following, dt.time.min, tzinfo=zone)
+    recorded = cases_for(user).filter(source=Source.ONSITE, created_at__gte=start, created_at__lt=end)
+    draws = sorted((_draw(month, number), pk) for pk, number in recorded.values_list("pk", "number"))
+    chosen = [pk for draw, pk in draws if draw < share]
+    if len(chosen) < minimum:
+        chosen = [pk for _draw_value, pk in draws[: min(minimum, len(draws))]]
+    cases = list(
+        Case.objects.filter(pk__in=chosen).select_related("area", "category").order_by("created_at", "pk")
+    )
+    checks = {
+        e.case_id: bool((e.data or {}).get("passed"))
+        for e in CaseEvent.objects.filter(case_id__in=chosen, action=Action.ONSITE_CHECK).only(
+            "case_id", "data"
+        )
+    }
+    for case in cases:
+        case.checked = case.pk in checks
+        case.passed = checks.get(case.pk)
+    return OnsiteSample(month=month, total=len(draws), cases=cases, checked=len(checks))

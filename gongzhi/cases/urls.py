@@ -8,6 +8,7 @@ urlpatterns = [
     path("about-resident/<int:pk>/", resident_views.about_resident, name="about_resident"),
     path("new/", views.new, name="new"),
     path("onsite/", views.onsite, name="onsite"),
+    path("onsite/sample/", views.onsite_sample, name="onsite_sample"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("outbox/", views.outbox, name="outbox"),

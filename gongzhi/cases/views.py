@@ -323,6 +323,35 @@ def onsite(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/onsite.html", {"form": form}, status=status)
 
 
+def _month_of(value: str, today: dt.date) -> dt.date:
+    """ "YYYY-MM" → its first day; anything else → this month."""
+    try:
+        return dt.date.fromisoformat(f"{value}-01") if value else today.replace(day=1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+@login_required
+def onsite_sample(request: HttpRequest) -> HttpResponse:
+    """抽查样本: the month's random sample of 现场即办 cases a dispatcher checks (call or visit)."""
+    user = request.user
+    if not user.scope_id or not permissions.has(user, "case.onsite_check", user.scope):
+        raise PermissionDenied(_("只有调度员可以抽查现场即办。"))
+    today = timezone.localdate()
+    month = _month_of(request.GET.get("month", ""), today)
+    sample = selectors.onsite_sample(user, month=month)
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    context = {
+        "sample": sample,
+        "share": round(selectors.ONSITE_SAMPLE_SHARE * 100),
+        "minimum": selectors.ONSITE_SAMPLE_MINIMUM,
+        "previous": previous,
+        "following": following if following <= today else None,
+    }
+    return render(request, "cases/onsite_sample.html", context)
+
+
 def _board_for(request: HttpRequest):
     """The dashboard's root, period and figures from the query string (the page and its export)."""
     user = request.user
