@@ -50,6 +50,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "reply_min_chars": 20,  # rule 7: shorter replies are set phrases, not copy-paste
         "reveal_factor": 3.0,  # rule 10: reveals/exports in the last week above factor × the weekly median
         "reveal_min": 10,  # rule 10: and at least this many
+        # rule 9: points given by one member of staff in one ISO week …
+        "points_night_start": 22,  # … at night, local hours [start, end) across midnight …
+        "points_night_end": 6,
+        "points_night_min": 5,  # … at least this many entries at night
+        "points_bunch_min": 8,  # … or of at least this many entries
+        "points_bunch_share": 0.6,  # … this share to one volunteer
         "lookback_days": 90,  # how far back the case rules look
     },
 }

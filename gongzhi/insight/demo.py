@@ -239,6 +239,32 @@ class _Planter:
             self.plant("staff_ratings", str(case.pk), "网格员用自己的手机号好评")
         # 10: a neighbourhood secretary reveals fifteen ID numbers in one day.
         self._reveals()
+        # 9: a neighbourhood worker gives five volunteers deed points between 23:00 and 23:04.
+        self._night_points()
+
+    def _night_points(self) -> None:
+        from gongzhi.volunteers import ledger
+        from gongzhi.volunteers.models import Volunteer
+
+        user = _role_user("neighbourhood", None, under=self.subdistrict)
+        volunteers = list(Volunteer.objects.filter(subdistrict=self.subdistrict).order_by("name", "pk")[:5])
+        if user is None or len(volunteers) < 5:
+            return
+        night = (timezone.localtime(self.now) - dt.timedelta(days=1)).replace(
+            hour=23, minute=0, second=0, microsecond=0
+        )
+        for minute, volunteer in enumerate(volunteers):
+            ledger.post(
+                volunteer=volunteer,
+                points=5,
+                kind="deed",
+                reason="协助整理楼道（补记）",
+                actor=user,
+                at=night + dt.timedelta(minutes=minute),
+            )
+        self.plant(
+            "points_bunching", f"night|{user.pk}|{night:%G-W%V}", "深夜 23 点连续给 5 名志愿者记善举积分"
+        )
 
     def _reveals(self) -> None:
         from gongzhi.core.errors import DomainError

@@ -117,6 +117,48 @@ class TestRules:
         alerts = found(world, "same_hands")
         assert [a.key for a in alerts] == [f"{own.pk}|close"] and alerts[0].person == dispatcher
 
+    def test_9_points_at_night_or_bunched_on_one_volunteer(self, world):
+        from gongzhi.volunteers import ledger
+        from gongzhi.volunteers import services as volunteer_services
+
+        a = world.a
+        manager, gridworker = a.users["neighbourhood"], a.users["leader"]
+        people = [
+            volunteer_services.register_volunteer(
+                actor=manager, area=a.neighbourhood, name=name, phone=f"1380000000{i}"
+            )
+            for i, name in enumerate(["张阿姨", "李师傅", "王老师", "赵大爷"])
+        ]
+
+        def give(actor, volunteer, when, points=5):
+            return ledger.post(
+                volunteer=volunteer, points=points, kind="deed", reason="善举", actor=actor, at=when
+            )
+
+        # The manager: five entries between 23:00 and 02:00 in one week (Mon 8 June …), spread over
+        # the volunteers, so only the night part fires.
+        for i in range(5):
+            give(manager, people[i % 4], at(dt.date(2026, 6, 8 + i // 2), 23 if i % 2 else 1))
+        # Four at night in another week: below the minimum of five.
+        for i in range(4):
+            give(manager, people[i], at(dt.date(2026, 6, 15), 23))
+        # The leader, in daytime: 8 entries in a week, 6 to one volunteer (share 0.75 ≥ 0.6).
+        for i in range(8):
+            give(gridworker, people[0] if i < 6 else people[1 + i % 2], at(dt.date(2026, 6, 2 + i // 3), 10))
+        # Daytime and spread: nothing.
+        for i in range(8):
+            give(manager, people[i % 4], at(dt.date(2026, 5, 12 + i // 4), 15))
+        alerts = found(world, "points_bunching")
+        keys = sorted(a.key.split("|")[0] + "|" + str(a.person_id) for a in alerts)
+        assert keys == sorted([f"bunch|{gridworker.pk}", f"night|{manager.pk}"])
+        night = next(a for a in alerts if a.key.startswith("night"))
+        assert len(night.evidence) == 5 and "2026-W24" in night.key
+        bunch = next(a for a in alerts if a.key.startswith("bunch"))
+        assert len(bunch.evidence) == 6 and str(people[0].pk) in bunch.key
+        # B's scan sees none of A's ledger.
+        assert found(world, "points_bunching", side="b") == alerts  # no new rows for B
+        assert Alert.objects.filter(rule="points_bunching").count() == 2
+
     def test_10_reveals_far_above_the_users_normal(self, world):
         heavy, light = world.a.users["neighbourhood"], world.a.users["gridworker"]
         for user, n in ((heavy, 15), (light, 5)):
@@ -142,7 +184,7 @@ class TestRules:
 
     def test_every_active_rule_has_a_number_and_title(self):
         rules = supervision.active_rules()
-        assert [r.number for r in rules] == [1, 2, 3, 4, 5, 6, 7, 8, 10, 12]
+        assert [r.number for r in rules] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]
 
 
 @pytest.mark.django_db
