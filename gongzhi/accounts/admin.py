@@ -13,6 +13,10 @@ class UserAdmin(BaseUserAdmin):
         ("共治", {"fields": ["display_name", "phone", "scope", "unit"]}),
     ]
     autocomplete_fields = ["scope", "unit"]
+    # Roles are granted by the security administrator on its own page (services.grant_role:
+    # 三员分立, no self-grant, audited), never here.
+    readonly_fields = ["groups", "user_permissions", "is_superuser", "last_login", "date_joined"]
+    filter_horizontal = ()
 
 
 @admin.register(Unit)

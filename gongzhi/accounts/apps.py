@@ -23,5 +23,6 @@ class AccountsConfig(AppConfig):
 
         register_menu(
             MenuItem("core:calendar", _("工作日历"), "calendar.manage", order=10, section="user"),
-            MenuItem("accounts:audit_log", _("访问记录"), "audit.view", order=90),
+            MenuItem("accounts:staff_roles", _("账号与角色"), "role.view", order=80, section="user"),
+            MenuItem("accounts:audit_log", _("审计记录"), "audit.view", order=90),
         )

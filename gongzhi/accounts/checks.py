@@ -1,10 +1,13 @@
 """Deployment checks of the second factor (control A25): outside demo mode the OTP middleware
-and the second-factor gate must both be installed, after authentication."""
+and the second-factor gate must both be installed, after authentication. And 三员分立 (A8): no
+active account holds an administrator role beside a business role (the database refuses two
+administrator roles; a business role beside one is refused by the role service, and an account
+that had both before migration 0008 is named here)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 REQUIRED = ("django_otp.middleware.OTPMiddleware", "gongzhi.accounts.middleware.RequireSecondFactor")
 
@@ -31,3 +34,29 @@ def second_factor_middleware(app_configs=None, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register("security", deploy=True)
+def administrators_without_business_roles(app_configs=None, **kwargs) -> list[Warning]:
+    from django.db import DatabaseError
+
+    from gongzhi.accounts.models import ADMINISTRATOR_ROLES, User
+
+    try:
+        mixed = list(
+            User.objects.filter(is_active=True, groups__name__in=ADMINISTRATOR_ROLES)
+            .filter(groups__in=User.groups.field.related_model.objects.exclude(name__in=ADMINISTRATOR_ROLES))
+            .values_list("username", flat=True)
+            .distinct()[:20]
+        )
+    except DatabaseError:  # not migrated yet
+        return []
+    if not mixed:
+        return []
+    return [
+        Warning(
+            f"Administrators that also hold a business role (三员分立): {', '.join(mixed)}.",
+            hint="Revoke one of the roles on the 账号与角色 page or with `gongzhi roles revoke`.",
+            id="gongzhi.W012",
+        )
+    ]

@@ -14,12 +14,20 @@ from gongzhi.territory.models import Area
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
+    SECURITY_ADMIN = "secadmin", _("安全管理员")
+    AUDIT_ADMIN = "auditadmin", _("安全审计员")
     AUDITOR = "auditor", _("纪检审计")
     LEADER = "leader", _("街道党工委")
     DISPATCHER = "dispatcher", _("网格中心调度员")
     HANDLER = "handler", _("处置单位")
     NEIGHBOURHOOD = "neighbourhood", _("居民区书记/居委")
     GRIDWORKER = "gridworker", _("网格员")
+
+
+# 三员分立 (等保 8.1.4.2 d, 8.1.5.1–3): the system, security and audit administrators. Nobody holds
+# two of them (a trigger on the user–group table, migration 0008), and nobody holding one holds a
+# role that reads case or resident content (gongzhi.accounts.roles, the only writer of roles).
+ADMINISTRATOR_ROLES: tuple[str, ...] = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
 class UnitKind(models.TextChoices):

@@ -52,3 +52,14 @@ def audit_events_for(user: User, filters: LogFilters | None = None) -> QuerySet[
         | scope_filter(scope, subdistrict_field=None, area_field="actor__scope")
     )
     return _by(qs, filters or LogFilters(), "actor").order_by("-created_at", "-id")
+
+
+def staff_for(user: User, query: str = "") -> QuerySet[User]:
+    """The accounts a security administrator manages: those whose scope lies in its own, by
+    username (the Open311 service accounts, which have no scope, are not listed)."""
+    if user.scope_id is None or not rules.has(user, "role.view"):
+        return User.objects.none()
+    qs = User.objects.filter(scope__path__startswith=user.scope.path)
+    if query:
+        qs = qs.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    return qs.select_related("scope", "unit").prefetch_related("groups").order_by("username")

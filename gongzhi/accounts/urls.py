@@ -11,5 +11,7 @@ urlpatterns = [
     path("otp/verify/", views.otp_verify, name="otp_verify"),
     path("notices/", views.notices, name="notices"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("staff/", views.staff_roles, name="staff_roles"),
+    path("staff/<int:pk>/", views.staff_act, name="staff_act"),
     path("notices/<int:pk>/read/", views.notice_read, name="notice_read"),
 ]

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.accounts import notices as notices_module
-from gongzhi.accounts import otp, selectors
-from gongzhi.accounts.models import AccessLog
+from gongzhi.accounts import otp, selectors, services
+from gongzhi.accounts.models import ADMINISTRATOR_ROLES, AccessLog, Role
 from gongzhi.core import rules
 from gongzhi.core.errors import DomainError, NotFound
 
@@ -83,7 +83,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """The auditor's page: who revealed or exported what (with the reason), and every
     administrative change, filtered by date, person and action; CSV export (itself logged)."""
     if not rules.has(request.user, "audit.view"):
-        raise PermissionDenied(_("只有纪检审计人员可以查看访问记录。"))
+        raise PermissionDenied(_("只有安全审计员可以查看审计记录。"))
     filters = _filters(request)
     reads = selectors.access_log_for(request.user, filters)
     changes = selectors.audit_events_for(request.user, filters)
@@ -123,6 +123,66 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "limit": LOG_ROWS,
     }
     return render(request, "accounts/audit_log.html", context)
+
+
+STAFF_ROWS = 200
+
+STAFF_ACTIONS = {
+    "grant": lambda actor, user, role: services.grant_role(actor=actor, user=user, role=role),
+    "revoke": lambda actor, user, role: services.revoke_role(actor=actor, user=user, role=role),
+    "otp_reset": lambda actor, user, role: services.reset_second_factor(actor=actor, user=user),
+    "unlock": lambda actor, user, role: services.unlock(actor=actor, user=user),
+    "tokens": lambda actor, user, role: services.revoke_all_tokens(actor=actor, user=user),
+}
+
+
+def _staff_page(
+    request: HttpRequest, *, message: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:60]
+    labels = dict(Role.choices)
+    staff = [
+        (person, [(g.name, labels.get(g.name, g.name)) for g in person.groups.all()])
+        for person in selectors.staff_for(request.user, query)[:STAFF_ROWS]
+    ]
+    context = {
+        "staff": staff,
+        "roles": Role.choices,
+        "administrator_roles": ADMINISTRATOR_ROLES,
+        "query": query,
+        "limit": STAFF_ROWS,
+        "message": message,
+        "error": error,
+    }
+    return render(request, "accounts/staff_roles.html", context, status=status)
+
+
+@login_required
+def staff_roles(request: HttpRequest) -> HttpResponse:
+    """The security administrator's page: the accounts in scope with their roles; grant or
+    revoke a role, reset a lost second factor, lift a lockout, revoke API tokens."""
+    if not rules.has(request.user, "role.view"):
+        raise PermissionDenied(_("只有安全管理员可以管理角色。"))
+    return _staff_page(request)
+
+
+@login_required
+@require_POST
+def staff_act(request: HttpRequest, pk: int) -> HttpResponse:
+    if not rules.has(request.user, "role.view"):
+        raise PermissionDenied(_("只有安全管理员可以管理角色。"))
+    user = selectors.staff_for(request.user).filter(pk=pk).first()
+    if user is None and pk != request.user.pk:
+        raise Http404
+    action = STAFF_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        return _staff_page(request, error=_("请选择要执行的操作。"), status=400)
+    try:
+        otp.require_step_up(request.user)
+        action(request.user, user or request.user, request.POST.get("role", ""))
+    except DomainError as exc:  # NotAllowed and a missing step-up are 403, the rest 400
+        return _staff_page(request, error=exc.message, status=exc.status)
+    return _staff_page(request, message=_("已完成，已记入审计记录。"))
 
 
 def _next_url(request: HttpRequest) -> str:

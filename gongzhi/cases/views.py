@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.accounts.rules import administrator_home
 from gongzhi.cases import actions as case_actions
 from gongzhi.cases import export, forms, metrics, selectors, services
 from gongzhi.cases.actions import ACTIONS
@@ -137,6 +138,12 @@ def _detail_context(
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if not permissions.has(user, "case.list"):
+        # 三员分立: the administrators read no cases; they land on their own page.
+        home = administrator_home(user)
+        if home is not None:
+            return redirect(home)
+        raise PermissionDenied(_("您的角色没有工单列表。"))
     # Everyone lands on what waits for their action now (待我处理), not on one tab of it.
     view = request.GET.get("view") or "todo"
     areas = (

@@ -72,6 +72,8 @@ class Staff:
     stations: dict[int, Unit] = field(default_factory=dict)  # grid area id -> station
     property_managers: list[Unit] = field(default_factory=list)
     admin: User | None = None
+    secadmin: User | None = None
+    auditadmin: User | None = None
     auditor: User | None = None
     leader: User | None = None
     dispatcher: User | None = None
@@ -136,6 +138,12 @@ def build(territory: Territory, accounts: Accounts) -> Staff:
 
     make = accounts.make
     staff.admin = make(f"admin{sfx}", role=Role.ADMIN, scope=subdistrict, name=f"{spec.short}系统管理员")
+    staff.secadmin = make(
+        f"secadmin{sfx}", role=Role.SECURITY_ADMIN, scope=subdistrict, name=f"{spec.short}安全管理员"
+    )
+    staff.auditadmin = make(
+        f"auditadmin{sfx}", role=Role.AUDIT_ADMIN, scope=subdistrict, name=f"{spec.short}安全审计员"
+    )
     staff.auditor = make(f"auditor{sfx}", role=Role.AUDITOR, scope=subdistrict)
     staff.leader = make(f"leader{sfx}", role=Role.LEADER, scope=subdistrict)
     staff.dispatcher = make(f"dispatcher{sfx}", role=Role.DISPATCHER, scope=subdistrict, unit=staff.centre)
@@ -170,6 +178,8 @@ def build(territory: Territory, accounts: Accounts) -> Staff:
     first_grid = territory.grids[0]
     staff.main = [
         staff.admin,
+        staff.secadmin,
+        staff.auditadmin,
         staff.auditor,
         staff.leader,
         staff.dispatcher,

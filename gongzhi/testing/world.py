@@ -38,6 +38,7 @@ class Side:
     grid_station: Unit
     department: Unit
     users: dict[str, User] = field(default_factory=dict)
+    admins: dict[str, User] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,6 +117,13 @@ def _side(prefix: str, district: Area, lng: float, lat: float) -> Side:
         ),
         "gridworker": make_user(f"{p}_gridworker", roles=[Role.GRIDWORKER], scope=grid),
         "station": make_user(f"{p}_station", roles=[Role.HANDLER], scope=sub, unit=station),
+    }
+    # 三员分立: the subdistrict's system, security and audit administrators (docs/security.md),
+    # apart from `users` so the apps' role matrices over `users` keep their meaning.
+    side.admins = {
+        "sysadmin": make_user(f"{p}_sysadmin", roles=[Role.ADMIN], scope=sub),
+        "secadmin": make_user(f"{p}_secadmin", roles=[Role.SECURITY_ADMIN], scope=sub),
+        "auditadmin": make_user(f"{p}_auditadmin", roles=[Role.AUDIT_ADMIN], scope=sub),
     }
     return side
 

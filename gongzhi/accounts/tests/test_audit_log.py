@@ -23,21 +23,34 @@ def logs(world):
 
 
 def test_auditor_sees_its_own_subdistrict_only(client, logs):
-    client.force_login(logs.a.users["auditor"])
+    client.force_login(logs.a.admins["auditadmin"])
     page = client.get(reverse("accounts:audit_log")).content.decode()
     assert "核对低保" in page and "B侧" not in page
     assert logs.a.department.name in page and logs.b.department.name not in page
 
 
-@pytest.mark.parametrize("role", ["admin", "leader", "dispatcher", "neighbourhood", "gridworker", "handler"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "admin",
+        "sysadmin",
+        "secadmin",
+        "auditor",
+        "leader",
+        "dispatcher",
+        "neighbourhood",
+        "gridworker",
+        "handler",
+    ],
+)
 def test_nobody_else_reads_it(client, logs, role):
-    user = logs.admin if role == "admin" else logs.a.users[role]
+    user = logs.admin if role == "admin" else (logs.a.admins.get(role) or logs.a.users[role])
     client.force_login(user)
     assert client.get(reverse("accounts:audit_log")).status_code == 403
 
 
 def test_filters_and_the_logged_export(client, logs):
-    auditor = logs.a.users["auditor"]
+    auditor = logs.a.admins["auditadmin"]
     client.force_login(auditor)
     none = client.get(reverse("accounts:audit_log"), {"action": "export"}).content.decode()
     assert "核对低保" not in none
@@ -52,7 +65,7 @@ def test_filters_and_the_logged_export(client, logs):
 
 
 def test_the_page_makes_a_fixed_number_of_queries(client, logs, django_assert_max_num_queries):
-    client.force_login(logs.a.users["auditor"])
+    client.force_login(logs.a.admins["auditadmin"])
     client.get(reverse("accounts:audit_log"))
     for n in range(30):
         AccessLog.objects.create(

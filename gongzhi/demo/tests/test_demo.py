@@ -76,6 +76,9 @@ def test_main_accounts_have_the_documented_names_and_password(demo, settings):
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS  # the demo hashed with these
     for username, role in [
         ("admin", Role.ADMIN),
+        ("secadmin", Role.SECURITY_ADMIN),
+        ("auditadmin", Role.AUDIT_ADMIN),
+        ("auditadmin_hn", Role.AUDIT_ADMIN),
         ("auditor", Role.AUDITOR),
         ("leader", Role.LEADER),
         ("dispatcher", Role.DISPATCHER),
@@ -99,6 +102,14 @@ def test_command_prints_the_accounts_table(demo):
     assert "dispatcher_hn" in demo
     assert DEMO_PASSWORD in demo
     assert "网格中心调度员" in demo
+    assert "安全管理员" in demo and "安全审计员" in demo  # 三员分立: one account each
+
+
+def test_no_demo_account_holds_two_administrator_roles(demo):
+    from gongzhi.accounts.models import ADMINISTRATOR_ROLES
+
+    for user in User.objects.filter(groups__name__in=ADMINISTRATOR_ROLES).distinct():
+        assert len(user.role_codes) == 1, user.username
 
 
 def test_every_unit_that_handles_cases_has_an_account(demo):
