@@ -1,6 +1,7 @@
 """Export of the registry to Excel and CSV in the import templates' columns: limited to the
 user's scope, masked unless the user may reveal and asks for clear values with a reason, with
-spreadsheet formula injection neutralised, and written to the access log."""
+spreadsheet formula injection neutralised, and written to the access log. A clear export counts
+its rows against the daily cap on clear values it shares with reveals."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from gongzhi.accounts import otp
 from gongzhi.accounts.models import AccessLog, User
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
-from gongzhi.registry import selectors
+from gongzhi.registry import selectors, services
 from gongzhi.registry.importing import COLUMNS, KIND_LABELS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -120,14 +121,23 @@ def export_rows(
     if only is not None:
         qs = qs.filter(pk__in=only.values("pk"))
     count = qs.count()
-    AccessLog.objects.create(
-        user=user,
-        action="export:clear" if clear else "export:masked",
-        object_type=(f"{kind}:{label}" if label else kind)[:40],
-        object_id=str(count),
-        reason=(reason or "")[:200],
-        ip=ip,
-    )
+    log = {
+        "user": user,
+        "action": "export:clear" if clear else "export:masked",
+        "object_type": (f"{kind}:{label}" if label else kind)[:40],
+        "object_id": str(count),
+        "reason": (reason or "")[:200],
+        "ip": ip,
+    }
+    if clear:
+        # Every clear row counts against the daily cap shared with reveals; an export that would
+        # pass it is refused whole (TooMany) and logs nothing. The rows are cut to the number
+        # counted, so rows added meanwhile cannot slip out uncounted.
+        with services.clear_value_budget(user, count, export=True):
+            AccessLog.objects.create(**log)
+        qs = qs[:count]
+    else:
+        AccessLog.objects.create(**log)
     producer = {
         "residents": _resident_rows,
         "dwellings": _dwelling_rows,

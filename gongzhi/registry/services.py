@@ -4,12 +4,15 @@ its history written in one transaction. Also `reveal`, the only way to read a cl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
+from django.db import router, transaction
+from django.db.models import BigIntegerField, Max, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -469,9 +472,59 @@ def end_tag(*, actor: User | None, resident_tag: ResidentTag, on: dt.date | None
 # ---------------------------------------------------------------- reveal
 
 
+def reveal_daily_limit() -> int:
+    """How many clear values (reveals plus clear-exported rows) one user may have a day."""
+    return int(
+        getattr(settings, "GONGZHI_REVEAL_DAILY_LIMIT", 0)
+        or os.environ.get("GONGZHI_REVEAL_DAILY_LIMIT")
+        or 50
+    )
+
+
+def clear_values_today(user: User, *, using: str | None = None) -> int:
+    """How many clear values `user` has had since local midnight: one for each reveal and one for
+    each row of each clear export (an export's access-log row holds its row count). Read from the
+    primary, never a replica: the cap must see the latest rows."""
+    using = using or router.db_for_write(AccessLog)
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    logs = AccessLog.objects.using(using).filter(user=user, created_at__gte=since)
+    reveals = logs.filter(action__startswith="reveal:").count()
+    exported = logs.filter(action="export:clear").aggregate(
+        rows=Sum(Cast("object_id", output_field=BigIntegerField()))
+    )["rows"]
+    return reveals + (exported or 0)
+
+
+@contextlib.contextmanager
+def clear_value_budget(user: User, count: int, *, export: bool = False) -> Iterator[None]:
+    """Spend `count` clear values of today's cap: refuses (TooMany, nothing written) when they
+    would pass it; otherwise runs the block, which writes the access-log row, in one transaction
+    that holds the user's row locked, so two requests of one user check and log one after the
+    other and cannot both take the last of the budget."""
+    using = router.db_for_write(AccessLog)
+    with transaction.atomic(using=using):
+        # On SQLite the transaction already holds the write lock (IMMEDIATE); on PostgreSQL the
+        # user's row is the lock.
+        list(User.objects.using(using).select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        limit = reveal_daily_limit()
+        left = max(limit - clear_values_today(user, using=using), 0)
+        if count > left:
+            if export:
+                raise TooMany(
+                    _(
+                        "明文导出 %(rows)d 条将超过每日查看完整信息 %(limit)d 条的上限：今日还可查看或明文导出 "
+                        "%(left)d 条。请缩小导出范围，或改为掩码导出。"
+                    )
+                    % {"rows": count, "limit": limit, "left": left}
+                )
+            raise TooMany(_("今日查看完整信息已达 %(n)d 次上限，如确有需要请联系审计人员。") % {"n": limit})
+        yield
+
+
 def reveal(*, actor: User, obj: Sealed, field: str, reason: str, ip: str | None = None) -> str:
     """The clear value of a sensitive field, for a user allowed to see it and who says why.
-    Every reveal is written to the access log, including refusals' absence of data."""
+    Every reveal is written to the access log; it counts against the daily cap shared with
+    clear exports (clear_value_budget)."""
     if field not in REVEALABLE.get(type(obj), ()):
         raise DomainError(_("该字段不能查看。"))
     permission = "resident.reveal"
@@ -480,26 +533,16 @@ def reveal(*, actor: User, obj: Sealed, field: str, reason: str, ip: str | None 
     if len(reason) < 2:
         raise FieldError("reason", _("请填写查看原因（如：走访核实、办理工单号）。"))
     otp.require_step_up(actor)  # a fresh second-factor code (等保 8.1.4.1 d, A13)
-    limit = int(
-        getattr(settings, "GONGZHI_REVEAL_DAILY_LIMIT", 0)
-        or os.environ.get("GONGZHI_REVEAL_DAILY_LIMIT")
-        or 50
-    )
-    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    if (
-        AccessLog.objects.filter(user=actor, action__startswith="reveal:", created_at__gte=since).count()
-        >= limit
-    ):
-        raise TooMany(_("今日查看完整信息已达 %(n)d 次上限，如确有需要请联系审计人员。") % {"n": limit})
-    value = obj.unseal(field)
-    AccessLog.objects.create(
-        user=actor,
-        action=f"reveal:{field}",
-        object_type=obj._meta.model_name,
-        object_id=str(obj.pk),
-        reason=reason[:200],
-        ip=ip,
-    )
+    with clear_value_budget(actor, 1):
+        value = obj.unseal(field)
+        AccessLog.objects.create(
+            user=actor,
+            action=f"reveal:{field}",
+            object_type=obj._meta.model_name,
+            object_id=str(obj.pk),
+            reason=reason[:200],
+            ip=ip,
+        )
     return value
 
 
