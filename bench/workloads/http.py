@@ -219,6 +219,44 @@ def _credentials(subdistrict_id: int) -> tuple[User, str, ApiKey, str]:
     return user, token_secret, key, key_secret
 
 
+def _statements(requests: dict[str, dict]) -> dict[str, str]:
+    """For each intake workload, the SQL statements of one request sent in process (Django's test
+    client, the second of two so that caches are warm): the intake's (create_case and its
+    suggestion, BEGIN/COMMIT not counted) and the request's in all (issue 19)."""
+    from django.test import Client, override_settings
+
+    from gongzhi.testing.statements import intake_statements
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    out = {}
+    with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["127.0.0.1"]):
+        for w in ("intake", "api", "open311"):
+            if w in requests:
+                out[w] = _statements_of(client, requests[w], intake_statements)
+    return out
+
+
+def _statements_of(client, request: dict, intake_statements) -> str:
+    headers = {}
+    for header in request.get("headers", ()):
+        name, value = header.split(":", 1)
+        headers["HTTP_" + name.strip().upper().replace("-", "_")] = value.strip()
+    content_type = request.get("content_type", "application/json")
+
+    def send():
+        return client.post(request["path"], request["body"], content_type=content_type, **headers)
+
+    send()
+    with intake_statements() as recorded:
+        response = send()
+    counted = [s for s in recorded.shapes if s not in ("BEGIN", "COMMIT")]
+    every = [s for s in recorded.every if not s.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
+    return (
+        f"{len(counted)} SQL statements per intake, {len(every)} per request (in process, "
+        f"HTTP {response.status_code})"
+    )
+
+
 def run(scale, log) -> list[Row]:
     if os.environ.get("BENCH_HTTP", "1") == "0":
         return [Row("intake over HTTP", "", "", skipped="BENCH_HTTP=0")]
@@ -233,12 +271,14 @@ def run(scale, log) -> list[Row]:
     before = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
     user, token, key, key_secret = _credentials(sample["subdistrict_id"])
     requests = _requests(sample, category, token, key_secret)
+    statements: dict[str, str] = {}
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "GONGZHI_CONN_MAX_AGE": "600"}
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     logs: dict[str, Path] = {}
     load_before = os.getloadavg()
     rows: list[Row] = []
     try:
+        statements = _statements(requests)
         for name in wanted:
             port = _free_port()
             logs[name] = ROOT / "bench" / "var" / f"http-{name}-{connection.vendor}.log"
@@ -281,6 +321,8 @@ def run(scale, log) -> list[Row]:
                 if got["bytes"] > 100_000:
                     size += f" × {got['bytes'] / 1e6:.1f} MB"
                 note = f"{connection.vendor}; best of {rounds}; errors {errors}; {loads}"
+                if w in statements:
+                    note += f"; {statements[w]}"
                 if errors:
                     first = next((r["first_error"] for r in results[name][w] if r.get("first_error")), "")
                     note += f"; first error: {first[:80]}"

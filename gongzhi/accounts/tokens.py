@@ -41,7 +41,8 @@ def revoke_token(*, token: ApiToken) -> ApiToken:
 
 
 def authenticate_token(secret: str) -> User | None:
-    token = ApiToken.objects.select_related("user").matching(secret)
+    # The user's scope with it: every API call checks it (one JOIN instead of a SELECT).
+    token = ApiToken.objects.select_related("user__scope").matching(secret)
     now = timezone.now()
     if token is None or (token.expires_at and token.expires_at < now) or not token.user.is_active:
         return None

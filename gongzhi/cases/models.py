@@ -223,7 +223,25 @@ class TimeLimit(models.Model):
         ]
 
 
+class ReportedAtField(models.DateTimeField):
+    """`auto_now_add`, except that a time the instance already carries is kept: intake sets the
+    report's time itself (the case, its first event and its deadlines share one instant), so the
+    INSERT writes it and no second UPDATE is needed (issue 19). Same column, same migration state
+    as the DateTimeField it replaces."""
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if add and value is not None:
+            return value
+        return super().pre_save(model_instance, add)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
+
+
 class Case(TimeStamped):
+    created_at = ReportedAtField(_("创建时间"), auto_now_add=True, db_index=True)
     number = models.CharField(_("编号"), max_length=24, unique=True)
     subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     area = models.ForeignKey(Area, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="cases")

@@ -48,7 +48,8 @@ def _key(request: HttpRequest, *, required: bool) -> ApiKey | None:
         if required:
             raise Refused(403, _("缺少 api_key。"))
         return None
-    key = ApiKey.objects.select_related("subdistrict", "actor").matching(secret)
+    # The actor's scope too: filing checks it (case.create), one JOIN instead of a SELECT.
+    key = ApiKey.objects.select_related("subdistrict", "actor__scope").matching(secret)
     if key is None:
         raise Refused(403, _("api_key 无效或已吊销。"))
     if not services.take_rate(key):

@@ -49,14 +49,21 @@ def _event(
     data: dict | None = None,
     now: dt.datetime,
     actor_label: str = "",
+    seq: int | None = None,
 ) -> CaseEvent:
-    last = (
-        CaseEvent.objects.filter(case=case, created_at__gte=events_since(case)).aggregate(m=Max("seq"))["m"]
-        or 0
-    )
+    """Append an event; its number is the case's next (under the case's row lock), or `seq` when
+    the caller knows it (intake: the new case's first event is 1, no MAX to read)."""
+    if seq is None:
+        last = (
+            CaseEvent.objects.filter(case=case, created_at__gte=events_since(case)).aggregate(m=Max("seq"))[
+                "m"
+            ]
+            or 0
+        )
+        seq = last + 1
     event = CaseEvent.objects.create(
         case=case,
-        seq=last + 1,
+        seq=seq,
         action=action,
         actor=actor,
         actor_label=(actor_label or (str(actor) if actor else PUBLIC_ACTOR_LABEL))[:80],
@@ -104,11 +111,22 @@ def _apply(
     )
 
 
-def _attach(case: Case, event: CaseEvent, files: Iterable[UploadedFile]) -> None:
+CheckedPhoto = tuple  # (content, content_type, width, height), as photos.check_photo returns it
+
+
+def _check_photos(files: Iterable[UploadedFile]) -> list[CheckedPhoto]:
+    """Every photo checked (and re-encoded) before any is stored."""
     files = list(files or [])
     if len(files) > photos.MAX_PHOTOS:
         raise DomainError(_("最多上传 %(n)d 张照片。") % {"n": photos.MAX_PHOTOS})
-    checked = [photos.check_photo(upload) for upload in files]  # all are checked before any is stored
+    return [photos.check_photo(upload) for upload in files]
+
+
+def _attach(case: Case, event: CaseEvent, files: Iterable[UploadedFile]) -> None:
+    _store_photos(case, event, _check_photos(files))
+
+
+def _store_photos(case: Case, event: CaseEvent, checked: list[CheckedPhoto]) -> None:
     for content, content_type, width, height in checked:
         Attachment.objects.create(
             case=case,

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,9 +22,10 @@ from gongzhi.cases.models import (
     Status,
 )
 from gongzhi.cases.services._base import (
-    _attach,
+    _check_photos,
     _event,
     _require_text,
+    _store_photos,
     logger,
 )
 from gongzhi.core import rules as permissions
@@ -47,12 +48,36 @@ def clean_phone(phone: str, *, required: bool) -> str:
 
 def _next_number(subdistrict: Area, now: dt.datetime) -> str:
     day = timezone.localdate(now)
+    return f"{day:%y%m%d}{subdistrict.code[-3:]}{_take_number(subdistrict.pk, day):04d}"
+
+
+def _take_number(subdistrict_id: int, day: dt.date) -> int:
+    """The day's next number for the subdistrict, in one statement: an INSERT of the day's row
+    that, when the row exists, increments it instead (ON CONFLICT … DO UPDATE … RETURNING; the
+    unique constraint `casecounter_unique_day` is the conflict target). A concurrent intake of
+    the same subdistrict and day waits on the row until the first one's transaction ends, as the
+    SELECT … FOR UPDATE before it did, so no two cases get one number. Must run inside the
+    case's transaction. Backends without RETURNING (SQLite < 3.35) take the locked read and the
+    update (two statements, three on the day's first case)."""
+    connection = connections[router.db_for_write(CaseCounter)]
+    if connection.features.can_return_columns_from_insert:  # PostgreSQL; SQLite >= 3.35
+        quote = connection.ops.quote_name
+        table = quote(CaseCounter._meta.db_table)
+        sub, day_, last = quote("subdistrict_id"), quote("day"), quote("last")
+        # Only quoted identifiers of our own table are formatted in; the values are parameters.
+        sql = (
+            f"INSERT INTO {table} ({sub}, {day_}, {last}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({sub}, {day_}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [subdistrict_id, connection.ops.adapt_datefield_value(day)])
+            return int(cursor.fetchone()[0])
     counter, _created = CaseCounter.objects.select_for_update().get_or_create(
-        subdistrict=subdistrict, day=day
+        subdistrict_id=subdistrict_id, day=day
     )
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"{day:%y%m%d}{subdistrict.code[-3:]}{counter.last:04d}"
+    return counter.last
 
 
 def _resolve_area(*, area: Area | None, lat: float | None, lng: float | None, within: Area | None) -> Area:
@@ -72,7 +97,6 @@ def _resolve_area(*, area: Area | None, lat: float | None, lng: float | None, wi
     return area
 
 
-@transaction.atomic
 def create_case(
     *,
     actor: User | None,
@@ -91,7 +115,16 @@ def create_case(
     now: dt.datetime | None = None,
 ) -> Case:
     """Record a new case. Staff (actor given) file from any source in their scope; the public
-    (actor None) file through the web form and must leave a phone number."""
+    (actor None) file through the web form and must leave a phone number.
+
+    Everything that can refuse (the text, the phone, the place, the permission, the photos) is
+    checked before the transaction begins, so a refusal writes nothing, leaves an enclosing
+    transaction usable and, on SQLite, never holds the write lock. The writes are then one
+    transaction, or part of the caller's without a savepoint of their own (a caller inside
+    `transaction.atomic` that fails after create_case rolls the case back with it): the day's
+    counter (one statement), the case, its first event, any photos, the message to the reporter.
+    The SQL statements an intake sends are counted and listed in
+    gongzhi/cases/tests/test_intake_statements.py and docs/scale.md (issue 19)."""
     now = now or timezone.now()
     if source not in Source.values:
         raise DomainError(_("未知的来源：%(source)s") % {"source": source})
@@ -104,9 +137,10 @@ def create_case(
     area = _resolve_area(area=area, lat=lat, lng=lng, within=within)
     if actor is not None:
         permissions.require(actor, "case.create", area)
+    checked_photos = _check_photos(photos_)
+    sub = area.subdistrict  # joined by the area lookup of a point; one SELECT otherwise
     case = Case(
-        number=_next_number(area.subdistrict, now),
-        subdistrict_id=area.subdistrict_id,
+        subdistrict=sub,
         area=area,
         category=category,
         source=source,
@@ -121,16 +155,18 @@ def create_case(
         reported_by=actor,
         status=Status.REPORTED,
     )
-    case.created_at = now
+    case.created_at = now  # kept by the INSERT (cases.models.ReportedAtField)
     deadlines.set_response_due(case, now)
     case.next_due = deadlines.next_due_of(case)
-    case.save()
-    Case.objects.filter(pk=case.pk).update(created_at=now)  # auto_now_add stamped the clock's time
-    case.created_at = now
-    event = _event(case, action=Action.REPORT, actor=actor, from_status="", data={"source": source}, now=now)
-    _attach(case, event, photos_)
-    notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED, at=now)
-    transaction.on_commit(lambda: _announce(case))
+    with transaction.atomic(savepoint=False):
+        case.number = _next_number(sub, now)
+        case.save(force_insert=True)
+        event = _event(
+            case, action=Action.REPORT, actor=actor, from_status="", data={"source": source}, now=now, seq=1
+        )
+        _store_photos(case, event, checked_photos)
+        notify.tell_reporter(case, OutboundMessage.Kind.RECEIVED, at=now)
+        transaction.on_commit(lambda: _announce(case))
     return case
 
 

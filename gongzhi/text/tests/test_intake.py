@@ -125,3 +125,51 @@ def test_the_intake_suggestion_costs_a_fixed_few_statements(history, categories,
         suggested = services.suggest(case.title, case.description, case.subdistrict)
         services.record_choice(case=case, suggested=suggested)
     assert len(queries) == 4
+
+
+def _fields(record):
+    return (
+        record.case_id,
+        record.model_version_id,
+        record.suggested,
+        record.suggested_unit,
+        record.chosen_id,
+        record.accepted,
+        record.in_top3,
+    )
+
+
+def test_record_intake_is_suggest_and_record_choice_in_two_statements(history, categories, world):
+    """The intake's path (one UNION ALL read, one INSERT) records exactly what suggest() +
+    record_choice() record, for cases of every topic, a retired category left out alike."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.train_category_model(actor=world.admin)
+    services.active_model()
+    categories["rubbish"].active = False
+    categories["rubbish"].save(update_fields=["active"])
+    for case in history[:6] + history[-3:]:
+        with CaptureQueriesContext(connection) as queries:
+            lean = services.record_intake(case)
+        assert len(queries) == 2
+        full = services.record_choice(
+            case=case, suggested=services.suggest(case.title, case.description, case.subdistrict)
+        )
+        assert _fields(lean) == _fields(full)
+        assert categories["rubbish"].pk not in [row[0] for row in lean.suggested]
+    assert any(r.suggested_unit for r in Suggestion.objects.all())
+
+
+def test_record_intake_follows_a_new_active_version(history, categories, world):
+    """Another process activated another version: the read sees it and the intake loads it."""
+    first = services.train_category_model(actor=world.admin).version
+    services.active_model()
+    second = services.train_category_model(actor=world.admin, now=first.created_at).version
+    services.activate_version(version=second, actor=world.admin)
+    services._cache.update(pk=first.pk)  # this process still holds the first one
+    record = services.record_intake(history[0])
+    assert record.model_version_id == second.pk and services._cache["pk"] == second.pk
+    second.active = False
+    second.save(update_fields=["active"])
+    assert services.record_intake(history[1]) is None  # no active version: nothing recorded
