@@ -23,13 +23,23 @@ def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
     return throttled(request, bucket, limit)
 
 
-@require_http_methods(["GET", "POST"])
-def report(request: HttpRequest) -> HttpResponse:
-    form = forms.PublicReportForm(request.POST or None, request.FILES or None)
+def report_page(
+    request: HttpRequest,
+    *,
+    initial: dict | None = None,
+    bucket: str = "report",
+    limit: int | None = None,
+    context: dict | None = None,
+) -> HttpResponse:
+    """The public report form, shared by /public/report/ and the pages that prefill it (the
+    courier map's "report a problem here"): throttle, form, create_case, the number in the
+    session and the redirect to the submitted page."""
+    limit = REPORTS_PER_HOUR if limit is None else limit
+    form = forms.PublicReportForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
         status = 422
-        if _throttled(request, "report", REPORTS_PER_HOUR):
+        if _throttled(request, bucket, limit):
             form.add_error(None, _("提交太频繁，请稍后再试。"))
             status = 429
         elif form.is_valid():
@@ -54,7 +64,12 @@ def report(request: HttpRequest) -> HttpResponse:
             else:
                 request.session["reported"] = case.number
                 return redirect(reverse("public:submitted") + f"?n={case.number}")
-    return render(request, "cases/public/report.html", {"form": form}, status=status)
+    return render(request, "cases/public/report.html", {**(context or {}), "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    return report_page(request)
 
 
 def submitted(request: HttpRequest) -> HttpResponse:
