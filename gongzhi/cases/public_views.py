@@ -12,11 +12,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gongzhi.cases import forms, phonecodes, selectors, services
 from gongzhi.cases.models import Case, Source, Status
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.throttle import throttled
+from gongzhi.core.throttle import locked, strike, throttled
 from gongzhi.territory.models import Area, AreaKind
 
 REPORTS_PER_HOUR = 20
-TRACKS_PER_HOUR = 60
+# Tracking (issue 14): look-ups per client address are limited only generously (an office or a
+# mobile carrier puts many residents behind one address); wrong guesses of the phone's last four
+# digits are counted per case number, whatever address they come from, and lock that number for
+# an hour; look-ups of numbers that do not exist are wrong guesses counted per address.
+TRACKS_PER_HOUR = 300
+WRONG_GUESSES_PER_NUMBER = 5
+WRONG_GUESSES_PER_ADDRESS = 60
 
 
 def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
@@ -87,15 +93,7 @@ def track(request: HttpRequest) -> HttpResponse:
     status = 200
     rating_form = None
     if form.is_bound:
-        if _throttled(request, "track", TRACKS_PER_HOUR):
-            form.add_error(None, _("查询太频繁，请稍后再试。"))
-            status = 429
-        elif form.is_valid():
-            try:
-                case = selectors.track_public(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
-            except (NotFound, DomainError) as exc:
-                form.add_error(None, exc.message)
-                status = 404
+        case, status = _look_up(request, form)
     if case is not None and request.method == "POST" and "rating" in request.POST:
         rating_form = forms.RatingForm(request.POST)
         if rating_form.is_valid():
@@ -128,6 +126,32 @@ def track(request: HttpRequest) -> HttpResponse:
         "rating_form": rating_form,
     }
     return render(request, "cases/public/track.html", context, status=status)
+
+
+def _look_up(request: HttpRequest, form: forms.TrackForm) -> tuple[Case | None, int]:
+    """One tracking look-up under the limits above; the refusal is put on the form."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if _throttled(request, "track", TRACKS_PER_HOUR):
+        form.add_error(None, _("查询太频繁，请稍后再试。"))
+        return None, 429
+    if locked("track-address", address):
+        form.add_error(None, _("从您的网络查询错误的次数太多，请一小时后再试。"))
+        return None, 429
+    if not form.is_valid():
+        return None, 422
+    number = form.cleaned_data["number"].strip()
+    if locked("track-number", number):
+        form.add_error(None, _("这个工单编号输错手机号后四位的次数太多，已暂停查询，请一小时后再试。"))
+        return None, 429
+    try:
+        return selectors.track_public(number, form.cleaned_data["phone_last4"]), 200
+    except (NotFound, DomainError) as exc:
+        form.add_error(None, exc.message)
+    if Case.objects.filter(number=number).exists():
+        strike(request, "track-number", WRONG_GUESSES_PER_NUMBER, key=number)
+    # Every wrong guess, of an unknown number or of a known number's phone, counts per address too.
+    strike(request, "track-address", WRONG_GUESSES_PER_ADDRESS, key=address)
+    return None, 404
 
 
 def areas_geojson(request: HttpRequest) -> JsonResponse:
