@@ -60,7 +60,9 @@ REASONS = {
 
 def _places(subdistrict: Area) -> list[Area]:
     buildings = list(
-        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.BUILDING).order_by("code", "name")
+        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.BUILDING).order_by(
+            "code", "name"
+        )
     )
     return buildings or list(
         Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.ESTATE).order_by("code", "name")

@@ -3,14 +3,14 @@ No account: a report gets a number; the number plus the phone's last four digits
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongzhi.cases import forms, phonecodes, selectors, services
-from gongzhi.cases.models import Case, Source, Status
+from gongzhi.cases import forms, pending, phonecodes, photos, selectors, services
+from gongzhi.cases.models import Case, PendingPhoto, Source, Status
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.throttle import locked, strike, throttled
 from gongzhi.territory.models import Area, AreaKind
@@ -39,18 +39,43 @@ def report_page(
 ) -> HttpResponse:
     """The public report form, shared by /public/report/ and the pages that prefill it (the
     courier map's "report a problem here"): throttle, form, create_case, the number in the
-    session and the redirect to the submitted page."""
+    session and the redirect to the submitted page. Photos of a form that comes back with an
+    error are kept server-side under a signed token (cases.pending) and go with the corrected one."""
     limit = REPORTS_PER_HOUR if limit is None else limit
     form = forms.PublicReportForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
+    rows: list[PendingPhoto] = []
+    token = ""
     if request.method == "POST":
         status = 422
+        owner = pending.owner_of(request)
+        token_error = ""
+        if signed := request.POST.get("photo_token", ""):
+            try:
+                token = pending.unsign(signed)
+            except DomainError as exc:
+                token_error = exc.message
+        rows = pending.kept(token, owner) if token else []
+        removed = set(request.POST.getlist("remove_photo"))
+        dropped = [row for row in rows if str(row.pk) in removed]
+        rows = [row for row in rows if str(row.pk) not in removed]
+        pending.discard(dropped)
+        new = request.FILES.getlist("photos")
         if _throttled(request, bucket, limit):
             form.add_error(None, _("提交太频繁，请稍后再试。"))
-            status = 429
-        elif form.is_valid():
+            return render(
+                request,
+                "cases/public/report.html",
+                {**(context or {}), "form": form, "map_centre": _map_centre(request, form)},
+                status=429,
+            )
+        if token_error:
+            _add_once(form, "photos", token_error)
+        if form.is_valid():
             data = form.cleaned_data
             try:
+                if len(rows) + len(data["photos"]) > photos.MAX_PHOTOS:
+                    raise DomainError(_("最多上传 %(n)d 张照片。") % {"n": photos.MAX_PHOTOS})
                 case = services.create_case(
                     actor=None,
                     category=data["category"],
@@ -63,14 +88,64 @@ def report_page(
                     address=data["address"],
                     reporter_name=data["reporter_name"],
                     reporter_phone=data["reporter_phone"],
-                    photos_=data["photos"],
+                    photos_=pending.as_uploads(rows) + list(data["photos"]),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                pending.discard(rows)
                 request.session["reported"] = case.number
                 return redirect(reverse("public:submitted") + f"?n={case.number}")
-    return render(request, "cases/public/report.html", {**(context or {}), "form": form}, status=status)
+        if new:
+            token = token or pending.new_token()
+            for upload in new:
+                upload.seek(0)
+            try:
+                rows += pending.keep(token=token, owner=owner, uploads=new, already=len(rows))
+            except DomainError as exc:
+                _add_once(form, "photos", exc.message)
+    page = {
+        **(context or {}),
+        "form": form,
+        "pending_photos": rows,
+        "photo_token": pending.sign(token) if rows else "",
+        "map_centre": _map_centre(request, form),
+    }
+    return render(request, "cases/public/report.html", page, status=status)
+
+
+def _add_once(form: forms.PublicReportForm, field: str, message: str) -> None:
+    if message not in form.errors.get(field, []) and message not in form.non_field_errors():
+        form.add_error(field, message)
+
+
+def _map_centre(request: HttpRequest, form: forms.PublicReportForm) -> list[float] | None:
+    """Where the report map opens: the subdistrict asked for (?subdistrict=code), else the one of
+    the chosen neighbourhood, else the first subdistrict, never between two of them."""
+    subdistricts = Area.objects.filter(kind=AreaKind.SUBDISTRICT).exclude(centre_lat=None)
+    chosen = None
+    if code := (request.GET.get("subdistrict") or "").strip()[:40]:
+        chosen = subdistricts.filter(code=code).first()
+    area = form.data.get("area") if form.is_bound else None
+    area = area or getattr(form.initial.get("area"), "pk", None)
+    if chosen is None and str(area or "").isdigit():
+        neighbourhood = Area.objects.filter(pk=int(area)).select_related("subdistrict").first()
+        chosen = neighbourhood.subdistrict if neighbourhood else None
+    chosen = chosen or subdistricts.order_by("path").first()
+    if chosen is None or chosen.centre_lat is None:
+        return None
+    return [chosen.centre_lat, chosen.centre_lng]
+
+
+def pending_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A kept photo's thumbnail, for the visitor whose form it was only."""
+    owner = request.session.get(pending.SESSION_KEY)
+    row = PendingPhoto.objects.filter(pk=pk, owner=owner).first() if owner else None
+    if row is None:
+        raise Http404
+    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

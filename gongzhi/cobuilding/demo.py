@@ -114,7 +114,9 @@ MORE_UNITS = [
 
 def _more_units(rng: random.Random, subdistrict: Area) -> None:
     neighbourhoods = list(
-        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by("code", "name")
+        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by(
+            "code", "name"
+        )
     )
     if not neighbourhoods:
         return
@@ -204,7 +206,9 @@ def _network(rng, subdistrict, leader, today, *, pairings: int, cohesion: bool) 
             members=rng.randrange(30, 180),
         )
     cohesion_branches = []
-    grids = list(Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.GRID).order_by("code", "name"))
+    grids = list(
+        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.GRID).order_by("code", "name")
+    )
     if cohesion and grids:
         for i, name in enumerate(COHESION):
             grid = grids[i % len(grids)]
@@ -246,7 +250,9 @@ def _network(rng, subdistrict, leader, today, *, pairings: int, cohesion: bool) 
         network.cover_unit(actor=leader, unit=unit, branch=branch, mode=mode, started_on=start)
         covered += 1
     neighbourhoods = list(
-        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by("code", "name")
+        Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.NEIGHBOURHOOD).order_by(
+            "code", "name"
+        )
     )
     party_of = {org.area_id: org for org in parties}
     made = 0

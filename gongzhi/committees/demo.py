@@ -134,7 +134,9 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         if actor is None:
             continue
         estates = list(
-            Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.ESTATE).order_by("code", "name")
+            Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.ESTATE).order_by(
+                "code", "name"
+            )
         )
         managers = list(
             Organization.objects.filter(subdistrict=subdistrict, kind=OrganizationKind.PROPERTY_MANAGER)

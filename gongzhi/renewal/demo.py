@@ -47,7 +47,9 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         leader = leaders[0]
         cadres = _staff(subdistrict, "gridworker") + _staff(subdistrict, "neighbourhood")
         buildings = list(
-            Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.BUILDING).order_by("code", "name")
+            Area.objects.filter(path__startswith=subdistrict.path, kind=AreaKind.BUILDING).order_by(
+                "code", "name"
+            )
         )
         if not buildings:
             continue
@@ -65,7 +67,9 @@ def _cadre_for(area: Area, cadres: list[User], rng: random.Random) -> User | Non
 
 
 def _old_area(leader: User, cadres: list[User], estate: Area, rng: random.Random, today: dt.date) -> None:
-    blocks = list(Area.objects.filter(parent=estate, kind=AreaKind.BUILDING).order_by("code", "name")) or [estate]
+    blocks = list(Area.objects.filter(parent=estate, kind=AreaKind.BUILDING).order_by("code", "name")) or [
+        estate
+    ]
     project = services.create_project(
         actor=leader, area=estate, name=f"{estate.name}旧区改造（一户一策）", kind="old_area"
     )
