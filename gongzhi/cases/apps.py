@@ -12,6 +12,17 @@ class CasesConfig(AppConfig):
         from gongzhi.core.rules import register
 
         register(rules.RULES, listings=rules.LISTINGS)
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep(
+                "cases-pending-photos",
+                "gongzhi.cases.pending.purge",
+                "40 * * * *",
+                "公众反映：删除超过一天未提交的暂存照片",
+            )
+        )
         from django.utils.translation import gettext_lazy as _
 
         from gongzhi.core.menu import MenuItem

@@ -522,3 +522,19 @@ class CaseMonthly(models.Model):
             models.UniqueConstraint(fields=["area", "month", "unit_id"], name="casemonthly_unique_bucket")
         ]
         indexes = [models.Index(fields=["subdistrict", "month"])]
+
+
+class PendingPhoto(models.Model):
+    """A photo of a public report whose form came back with an error, kept for a day so that the
+    corrected form still has it (cases.pending). `token` groups a form's photos; `owner` is the
+    visitor's session's random id, so nobody else can claim them."""
+
+    token = models.CharField(max_length=48, db_index=True)
+    owner = models.CharField(max_length=48)
+    file = models.FileField(upload_to="pending/%Y/%m/")
+    name = models.CharField(max_length=100, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -5,6 +5,7 @@ from gongzhi.cases import public_views as views
 app_name = "public"
 urlpatterns = [
     path("report/", views.report, name="report"),
+    path("report/photo/<int:pk>/", views.pending_photo, name="pending_photo"),
     path("report/done/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
     path("areas.geojson", views.areas_geojson, name="areas"),

@@ -3,38 +3,79 @@ No account: a report gets a number; the number plus the phone's last four digits
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongzhi.cases import forms, phonecodes, selectors, services
-from gongzhi.cases.models import Case, Source, Status
+from gongzhi.cases import forms, pending, phonecodes, photos, selectors, services
+from gongzhi.cases.models import Case, PendingPhoto, Source, Status
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.throttle import throttled
+from gongzhi.core.throttle import locked, strike, throttled
 from gongzhi.territory.models import Area, AreaKind
 
 REPORTS_PER_HOUR = 20
-TRACKS_PER_HOUR = 60
+# Tracking (issue 14): look-ups per client address are limited only generously (an office or a
+# mobile carrier puts many residents behind one address); wrong guesses of the phone's last four
+# digits are counted per case number, whatever address they come from, and lock that number for
+# an hour; look-ups of numbers that do not exist are wrong guesses counted per address.
+TRACKS_PER_HOUR = 300
+WRONG_GUESSES_PER_NUMBER = 5
+WRONG_GUESSES_PER_ADDRESS = 60
 
 
 def _throttled(request: HttpRequest, bucket: str, limit: int) -> bool:
     return throttled(request, bucket, limit)
 
 
-@require_http_methods(["GET", "POST"])
-def report(request: HttpRequest) -> HttpResponse:
-    form = forms.PublicReportForm(request.POST or None, request.FILES or None)
+def report_page(
+    request: HttpRequest,
+    *,
+    initial: dict | None = None,
+    bucket: str = "report",
+    limit: int | None = None,
+    context: dict | None = None,
+) -> HttpResponse:
+    """The public report form, shared by /public/report/ and the pages that prefill it (the
+    courier map's "report a problem here"): throttle, form, create_case, the number in the
+    session and the redirect to the submitted page. Photos of a form that comes back with an
+    error are kept server-side under a signed token (cases.pending) and go with the corrected one."""
+    limit = REPORTS_PER_HOUR if limit is None else limit
+    form = forms.PublicReportForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
+    rows: list[PendingPhoto] = []
+    token = ""
     if request.method == "POST":
         status = 422
-        if _throttled(request, "report", REPORTS_PER_HOUR):
+        owner = pending.owner_of(request)
+        token_error = ""
+        if signed := request.POST.get("photo_token", ""):
+            try:
+                token = pending.unsign(signed)
+            except DomainError as exc:
+                token_error = exc.message
+        rows = pending.kept(token, owner) if token else []
+        removed = set(request.POST.getlist("remove_photo"))
+        dropped = [row for row in rows if str(row.pk) in removed]
+        rows = [row for row in rows if str(row.pk) not in removed]
+        pending.discard(dropped)
+        new = request.FILES.getlist("photos")
+        if _throttled(request, bucket, limit):
             form.add_error(None, _("提交太频繁，请稍后再试。"))
-            status = 429
-        elif form.is_valid():
+            return render(
+                request,
+                "cases/public/report.html",
+                {**(context or {}), "form": form, "map_centre": _map_centre(request, form)},
+                status=429,
+            )
+        if token_error:
+            _add_once(form, "photos", token_error)
+        if form.is_valid():
             data = form.cleaned_data
             try:
+                if len(rows) + len(data["photos"]) > photos.MAX_PHOTOS:
+                    raise DomainError(_("最多上传 %(n)d 张照片。") % {"n": photos.MAX_PHOTOS})
                 case = services.create_case(
                     actor=None,
                     category=data["category"],
@@ -47,14 +88,69 @@ def report(request: HttpRequest) -> HttpResponse:
                     address=data["address"],
                     reporter_name=data["reporter_name"],
                     reporter_phone=data["reporter_phone"],
-                    photos_=data["photos"],
+                    photos_=pending.as_uploads(rows) + list(data["photos"]),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                pending.discard(rows)
                 request.session["reported"] = case.number
                 return redirect(reverse("public:submitted") + f"?n={case.number}")
-    return render(request, "cases/public/report.html", {"form": form}, status=status)
+        if new:
+            token = token or pending.new_token()
+            for upload in new:
+                upload.seek(0)
+            try:
+                rows += pending.keep(token=token, owner=owner, uploads=new, already=len(rows))
+            except DomainError as exc:
+                _add_once(form, "photos", exc.message)
+    page = {
+        **(context or {}),
+        "form": form,
+        "pending_photos": rows,
+        "photo_token": pending.sign(token) if rows else "",
+        "map_centre": _map_centre(request, form),
+    }
+    return render(request, "cases/public/report.html", page, status=status)
+
+
+def _add_once(form: forms.PublicReportForm, field: str, message: str) -> None:
+    if message not in form.errors.get(field, []) and message not in form.non_field_errors():
+        form.add_error(field, message)
+
+
+def _map_centre(request: HttpRequest, form: forms.PublicReportForm) -> list[float] | None:
+    """Where the report map opens: the subdistrict asked for (?subdistrict=code), else the one of
+    the chosen neighbourhood, else the first subdistrict, never between two of them."""
+    subdistricts = Area.objects.filter(kind=AreaKind.SUBDISTRICT).exclude(centre_lat=None)
+    chosen = None
+    if code := (request.GET.get("subdistrict") or "").strip()[:40]:
+        chosen = subdistricts.filter(code=code).first()
+    area = form.data.get("area") if form.is_bound else None
+    area = area or getattr(form.initial.get("area"), "pk", None)
+    if chosen is None and str(area or "").isdigit():
+        neighbourhood = Area.objects.filter(pk=int(area)).select_related("subdistrict").first()
+        chosen = neighbourhood.subdistrict if neighbourhood else None
+    chosen = chosen or subdistricts.order_by("path").first()
+    if chosen is None or chosen.centre_lat is None:
+        return None
+    return [chosen.centre_lat, chosen.centre_lng]
+
+
+def pending_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A kept photo's thumbnail, for the visitor whose form it was only."""
+    owner = request.session.get(pending.SESSION_KEY)
+    row = PendingPhoto.objects.filter(pk=pk, owner=owner).first() if owner else None
+    if row is None:
+        raise Http404
+    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    return report_page(request)
 
 
 def submitted(request: HttpRequest) -> HttpResponse:
@@ -72,15 +168,7 @@ def track(request: HttpRequest) -> HttpResponse:
     status = 200
     rating_form = None
     if form.is_bound:
-        if _throttled(request, "track", TRACKS_PER_HOUR):
-            form.add_error(None, _("查询太频繁，请稍后再试。"))
-            status = 429
-        elif form.is_valid():
-            try:
-                case = selectors.track_public(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
-            except (NotFound, DomainError) as exc:
-                form.add_error(None, exc.message)
-                status = 404
+        case, status = _look_up(request, form)
     if case is not None and request.method == "POST" and "rating" in request.POST:
         rating_form = forms.RatingForm(request.POST)
         if rating_form.is_valid():
@@ -113,6 +201,32 @@ def track(request: HttpRequest) -> HttpResponse:
         "rating_form": rating_form,
     }
     return render(request, "cases/public/track.html", context, status=status)
+
+
+def _look_up(request: HttpRequest, form: forms.TrackForm) -> tuple[Case | None, int]:
+    """One tracking look-up under the limits above; the refusal is put on the form."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if _throttled(request, "track", TRACKS_PER_HOUR):
+        form.add_error(None, _("查询太频繁，请稍后再试。"))
+        return None, 429
+    if locked("track-address", address):
+        form.add_error(None, _("从您的网络查询错误的次数太多，请一小时后再试。"))
+        return None, 429
+    if not form.is_valid():
+        return None, 422
+    number = form.cleaned_data["number"].strip()
+    if locked("track-number", number):
+        form.add_error(None, _("这个工单编号输错手机号后四位的次数太多，已暂停查询，请一小时后再试。"))
+        return None, 429
+    try:
+        return selectors.track_public(number, form.cleaned_data["phone_last4"]), 200
+    except (NotFound, DomainError) as exc:
+        form.add_error(None, exc.message)
+    if Case.objects.filter(number=number).exists():
+        strike(request, "track-number", WRONG_GUESSES_PER_NUMBER, key=number)
+    # Every wrong guess, of an unknown number or of a known number's phone, counts per address too.
+    strike(request, "track-address", WRONG_GUESSES_PER_ADDRESS, key=address)
+    return None, 404
 
 
 def areas_geojson(request: HttpRequest) -> JsonResponse:

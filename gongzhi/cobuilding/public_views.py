@@ -11,16 +11,14 @@ import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongzhi.cases import forms as case_forms
-from gongzhi.cases import services as case_services
-from gongzhi.cases.models import Source
+from gongzhi.cases import public_views as case_public
 from gongzhi.cobuilding import hours, selectors
 from gongzhi.cobuilding.models import Amenity, Place, PlaceKind, ReportKind
 from gongzhi.cobuilding.services import places as place_services
@@ -262,33 +260,10 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
         "area": _neighbourhood_of(place.area),
         "title": _("%(name)s附近：") % {"name": place.name},
     }
-    form = case_forms.PublicReportForm(request.POST or None, request.FILES or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if _throttled(request, "problem", PROBLEMS_PER_HOUR):
-            form.add_error(None, _("提交太频繁，请稍后再试。"))
-            status = 429
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                case = case_services.create_case(
-                    actor=None,
-                    category=data["category"],
-                    title=data["title"],
-                    description=data["description"],
-                    source=Source.WEB,
-                    area=data["area"],
-                    lat=data["lat"],
-                    lng=data["lng"],
-                    address=data["address"],
-                    reporter_name=data["reporter_name"],
-                    reporter_phone=data["reporter_phone"],
-                    photos_=data["photos"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                request.session["reported"] = case.number
-                return redirect(reverse("public:submitted") + f"?n={case.number}")
-    return render(request, "cases/public/report.html", {"form": form, "place": place}, status=status)
+    return case_public.report_page(
+        request,
+        initial=initial,
+        bucket="cobuilding:problem",
+        limit=PROBLEMS_PER_HOUR,
+        context={"place": place},
+    )

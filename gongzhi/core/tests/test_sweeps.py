@@ -8,7 +8,15 @@ from django.core.management import call_command
 
 from gongzhi.core import sweeps
 
-EXPECTED = {"care", "participation", "committees", "mediation", "cobuilding-places", "cobuilding-needs"}
+EXPECTED = {
+    "care",
+    "participation",
+    "committees",
+    "mediation",
+    "cobuilding-places",
+    "cobuilding-needs",
+    "cases-pending-photos",
+}
 
 
 def test_every_apps_sweep_is_registered():

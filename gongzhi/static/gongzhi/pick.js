@@ -8,9 +8,13 @@
     gcj02: document.body.dataset.tileGcj02 === "1",
     zoom: 14,
   };
+  // The server names the subdistrict to open on (data-centre="lat,lng"): fitting every outline
+  // would open between two subdistricts, over neither.
+  const centre = (el.dataset.centre || "").split(",").map(Number);
+  if (centre.length === 2 && centre.every((n) => !isNaN(n))) options.centre = centre;
   const start = (outlines) => {
     if (outlines && outlines.features && outlines.features.length) options.outlines = outlines;
-    else options.centre = [31.215, 121.43];
+    else if (!options.centre) options.centre = [31.215, 121.43];
     window.gongzhiPickPoint(el, el.dataset.latInput, el.dataset.lngInput, options);
   };
   if (!el.dataset.outlines) return start(null);
