@@ -292,7 +292,7 @@ AXES_FAILURE_LIMIT = "gongzhi.core.middleware.login_failure_limit"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "gongzhi.core.middleware.client_ip"
 # Public rate-limit counters (django-ratelimit) in a cache all workers share: Redis when
-# GONGZHI_REDIS_URL is set, else a database table (created by `migrate`).
+# GONGZHI_REDIS_URL is set, else the core_ratecounter table (gongzhi.core.counter_cache).
 CACHES = {
     **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
     "ratelimit": (
@@ -301,7 +301,10 @@ CACHES = {
             "LOCATION": os.environ["GONGZHI_REDIS_URL"],
         }
         if os.environ.get("GONGZHI_REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongzhi_ratelimit"}
+        # Without Redis: counters in the database (core.RateCounter), incremented by one UPDATE
+        # so that workers counting one client at once lose nothing (Django's DatabaseCache reads
+        # then writes).
+        else {"BACKEND": "gongzhi.core.counter_cache.CounterCache", "LOCATION": "core_ratecounter"}
     ),
 }
 RATELIMIT_USE_CACHE = "ratelimit"

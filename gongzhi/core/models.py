@@ -41,3 +41,20 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class RateCounter(models.Model):
+    """One counter of the rate-limit cache (settings.CACHES["ratelimit"] without Redis,
+    gongzhi.core.counter_cache): django-ratelimit's add-then-incr, done in the database so that
+    every worker counts on the same row."""
+
+    key = models.CharField(max_length=250, primary_key=True)
+    value = models.BigIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -73,9 +73,9 @@ def test_public_limits_are_per_client_in_the_shared_cache(world, client, behind_
     # Another citizen behind the same proxy is not blocked by the first one.
     assert client.post("/public/track/", form, HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 404
     # The counters are in the database cache every worker reads, not one process's memory.
-    assert caches["ratelimit"].__class__.__name__ in ("DatabaseCache", "RedisCache")
+    assert caches["ratelimit"].__class__.__name__ in ("CounterCache", "RedisCache")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM gongzhi_ratelimit")
+        cursor.execute("SELECT COUNT(*) FROM core_ratecounter")
         assert cursor.fetchone()[0] >= 2
 
 
@@ -107,5 +107,5 @@ def test_participation_and_cobuilding_limits_share_the_one_counter_store(
         )
     assert client.post(report_url, {"kind": "closed"}, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM gongzhi_ratelimit")
+        cursor.execute("SELECT COUNT(*) FROM core_ratecounter")
         assert cursor.fetchone()[0] >= 3
