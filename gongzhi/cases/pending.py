@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -101,3 +102,47 @@ def purge(*, now: dt.datetime | None = None) -> int:
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+@dataclass
+class Carried:
+    """The photos a re-submitted form carries (the public report, the visit form)."""
+
+    owner: str
+    token: str = ""
+    rows: list[PendingPhoto] = field(default_factory=list)
+    error: str = ""  # what is wrong with the token, if anything
+
+    @property
+    def signed(self) -> str:
+        return sign(self.token) if self.rows else ""
+
+
+def carried(request: HttpRequest) -> Carried:
+    """The kept photos of this session that the form's signed token names, less those ticked for
+    removal (deleted now)."""
+    found = Carried(owner=owner_of(request))
+    if signed := request.POST.get("photo_token", ""):
+        try:
+            found.token = unsign(signed)
+        except DomainError as exc:
+            found.error = exc.message
+    rows = kept(found.token, found.owner) if found.token else []
+    removed = set(request.POST.getlist("remove_photo"))
+    found.rows = [row for row in rows if str(row.pk) not in removed]
+    discard([row for row in rows if str(row.pk) in removed])  # after: a deleted row has no pk
+    return found
+
+
+def carry(found: Carried, uploads: list[UploadedFile]) -> str:
+    """Keep `uploads` for the form that comes back with an error; the message if they cannot be."""
+    if not uploads:
+        return ""
+    found.token = found.token or new_token()
+    for upload in uploads:
+        upload.seek(0)
+    try:
+        found.rows += keep(token=found.token, owner=found.owner, uploads=uploads, already=len(found.rows))
+    except DomainError as exc:
+        return exc.message
+    return ""

@@ -44,22 +44,10 @@ def report_page(
     limit = REPORTS_PER_HOUR if limit is None else limit
     form = forms.PublicReportForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
-    rows: list[PendingPhoto] = []
-    token = ""
+    kept = None
     if request.method == "POST":
         status = 422
-        owner = pending.owner_of(request)
-        token_error = ""
-        if signed := request.POST.get("photo_token", ""):
-            try:
-                token = pending.unsign(signed)
-            except DomainError as exc:
-                token_error = exc.message
-        rows = pending.kept(token, owner) if token else []
-        removed = set(request.POST.getlist("remove_photo"))
-        dropped = [row for row in rows if str(row.pk) in removed]
-        rows = [row for row in rows if str(row.pk) not in removed]
-        pending.discard(dropped)
+        kept = pending.carried(request)
         new = request.FILES.getlist("photos")
         if _throttled(request, bucket, limit):
             form.add_error(None, _("提交太频繁，请稍后再试。"))
@@ -69,12 +57,12 @@ def report_page(
                 {**(context or {}), "form": form, "map_centre": _map_centre(request, form)},
                 status=429,
             )
-        if token_error:
-            _add_once(form, "photos", token_error)
+        if kept.error:
+            _add_once(form, "photos", kept.error)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                if len(rows) + len(data["photos"]) > photos.MAX_PHOTOS:
+                if len(kept.rows) + len(data["photos"]) > photos.MAX_PHOTOS:
                     raise DomainError(_("最多上传 %(n)d 张照片。") % {"n": photos.MAX_PHOTOS})
                 case = services.create_case(
                     actor=None,
@@ -88,27 +76,21 @@ def report_page(
                     address=data["address"],
                     reporter_name=data["reporter_name"],
                     reporter_phone=data["reporter_phone"],
-                    photos_=pending.as_uploads(rows) + list(data["photos"]),
+                    photos_=pending.as_uploads(kept.rows) + list(data["photos"]),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                pending.discard(rows)
+                pending.discard(kept.rows)
                 request.session["reported"] = case.number
                 return redirect(reverse("public:submitted") + f"?n={case.number}")
-        if new:
-            token = token or pending.new_token()
-            for upload in new:
-                upload.seek(0)
-            try:
-                rows += pending.keep(token=token, owner=owner, uploads=new, already=len(rows))
-            except DomainError as exc:
-                _add_once(form, "photos", exc.message)
+        if message := pending.carry(kept, new):
+            _add_once(form, "photos", message)
     page = {
         **(context or {}),
         "form": form,
-        "pending_photos": rows,
-        "photo_token": pending.sign(token) if rows else "",
+        "pending_photos": kept.rows if kept else [],
+        "photo_token": kept.signed if kept else "",
         "map_centre": _map_centre(request, form),
     }
     return render(request, "cases/public/report.html", page, status=status)

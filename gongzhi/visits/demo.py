@@ -5,9 +5,11 @@ the registry demo (it visits the households that demo created)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import TextIO
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,11 @@ from gongzhi.registry.models import Household, Organization
 from gongzhi.territory.models import Area
 from gongzhi.visits import services
 from gongzhi.visits.models import Campaign, Mode, Target
+
+try:  # Pillow is a dependency of the case photos; the demo's pictures are drawn with it.
+    from PIL import Image, ImageDraw
+except ImportError:  # pragma: no cover
+    Image = None
 
 FINDINGS = [
     ("老人身体状况良好，子女每周探望。", ""),
@@ -42,6 +49,22 @@ ORG_FINDINGS = [
     "员工多为外卖骑手，希望有休息点。",
     "希望社区提供招聘信息。",
 ]
+
+
+def _photo(rng: random.Random) -> SimpleUploadedFile:
+    """A drawn stand-in for a photo taken on the visit (a corridor with something in it)."""
+    image = Image.new("RGB", (320, 240), tuple(rng.randrange(150, 210) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(0, 240), (110, 90), (210, 90), (320, 240)], fill=(120, 120, 115))
+    for _ in range(3):
+        x, y = rng.randrange(60, 240), rng.randrange(110, 200)
+        draw.rectangle(
+            [x, y, x + rng.randrange(20, 60), y + rng.randrange(15, 40)],
+            fill=(rng.randrange(40, 220), rng.randrange(40, 120), rng.randrange(20, 90)),
+        )
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return SimpleUploadedFile("visit.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
 def _visitors(subdistrict: Area) -> list[User]:
@@ -116,6 +139,7 @@ def seed(
                 kwargs = {"organization": target}
             try:
                 services.record_visit(
+                    photos=[_photo(rng)] if specs else [],
                     actor=visitor,
                     visited_on=visited_on,
                     mode=rng.choices(list(Mode.values), weights=[75, 20, 5])[0],

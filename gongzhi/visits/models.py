@@ -120,3 +120,23 @@ class Visit(TimeStamped):
     @property
     def target(self):
         return self.household or self.organization
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit (what was found, a notice posted, a hazard), checked and re-encoded
+    like every case photo (cases.photos.check_photo: GPS and other metadata dropped)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    file = models.FileField(upload_to="visits/%Y/%m/")
+    name = models.CharField(max_length=100, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("走访照片")
+        verbose_name_plural = _("走访照片")
+        ordering = ["visit", "pk"]

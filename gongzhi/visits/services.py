@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import audit
 from gongzhi.accounts.models import User
+from gongzhi.cases import photos as case_photos
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Category, Source
 from gongzhi.core import rules as permissions
@@ -21,7 +23,7 @@ from gongzhi.registry import services as registry
 from gongzhi.registry.models import ChangeSource, Household, Organization, Resident
 from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import Area
-from gongzhi.visits.models import Campaign, Mode, Target, Visit
+from gongzhi.visits.models import Campaign, Mode, Target, Visit, VisitPhoto
 
 
 @dataclass
@@ -69,8 +71,11 @@ def record_visit(
     campaign: Campaign | None = None,
     cases: list[CaseSpec] = (),
     facts: Facts | None = None,
+    photos: list[UploadedFile] = (),
     now: dt.datetime | None = None,
 ) -> Visit:
+    """Record a visit with what it raised and corrected. Photos (at most cases.photos.MAX_PHOTOS)
+    are all checked before anything is written: one bad photo refuses the whole visit."""
     area = _target_area(household, organization)
     target = household or organization
     permissions.require(actor, "visit.create", target)
@@ -85,6 +90,7 @@ def record_visit(
         raise FieldError("met", _("接待人须为该户成员。"))
     if campaign is not None and not area.path.startswith(campaign.area.path):
         raise FieldError("campaign", _("该对象不在走访任务“%(name)s”的范围内。") % {"name": campaign.name})
+    checked = _check_photos(photos)
     visit = Visit.objects.create(
         subdistrict_id=area.subdistrict_id,
         area=area,
@@ -117,7 +123,31 @@ def record_visit(
         visit.cases.add(*raised)
     if facts:
         _apply_facts(visit, facts, actor=actor, household=household, organization=organization)
+    for name, (content, content_type, width, height) in checked:
+        VisitPhoto.objects.create(
+            visit=visit,
+            subdistrict_id=visit.subdistrict_id,
+            file=content,
+            name=(name or "")[:100],
+            content_type=content_type,
+            size=content.size,
+            width=width,
+            height=height,
+        )
     return visit
+
+
+def _check_photos(uploads: list[UploadedFile]) -> list[tuple[str, tuple]]:
+    uploads = list(uploads or ())
+    if len(uploads) > case_photos.MAX_PHOTOS:
+        raise FieldError("photos", _("最多上传 %(n)d 张照片。") % {"n": case_photos.MAX_PHOTOS})
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append((upload.name, case_photos.check_photo(upload)))
+        except DomainError as exc:
+            raise FieldError("photos", exc.message) from exc
+    return checked
 
 
 def _apply_facts(visit: Visit, facts: Facts, *, actor: User, household, organization) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.cases import pending
 from gongzhi.cases.models import Category
 from gongzhi.cases.selectors import cases_for, category_tree
 from gongzhi.core import rules as permissions
@@ -163,6 +164,8 @@ def new(request: HttpRequest) -> HttpResponse:
         "next_case": 1,
     }
     if request.method == "POST":
+        kept = pending.carried(request)
+        new_photos = request.FILES.getlist("photos")
         try:
             visited_on = dt.date.fromisoformat(request.POST.get("visited_on") or "")
         except ValueError:
@@ -184,10 +187,20 @@ def new(request: HttpRequest) -> HttpResponse:
                 campaign=next((c for c in campaigns if c.pk == campaign_id), None),
                 cases=_cases_from(request.POST),
                 facts=_facts_from(request.POST, household, members, organization),
+                photos=pending.as_uploads(kept.rows) + list(new_photos),
             )
         except DomainError as exc:
             context["error"] = exc.message
+            # The photos chosen are kept for the corrected form (cases.pending), unless they
+            # are what is wrong.
+            if getattr(exc, "field", "") != "photos":
+                context["photo_error"] = pending.carry(kept, new_photos)
+            else:
+                context["photo_error"] = exc.message
+            context["pending_photos"] = kept.rows
+            context["photo_token"] = kept.signed
             return render(request, "visits/form.html", context, status=exc.status)
+        pending.discard(kept.rows)
         raised = visit.cases.count()
         messages.success(
             request,
@@ -216,12 +229,25 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "visits/detail.html",
         {
             "visit": visit,
+            "photos": list(visit.photos.all()),
             "cases": cases_for(request.user).filter(visits=visit).select_related("category"),
             "changes": registry.changes_by_reference(
                 f"visit:{visit.pk}", subdistrict_id=visit.subdistrict_id
             ),
         },
     )
+
+
+@staff_page
+def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    """A visit's photo, for those who may see the visit."""
+    visit = selectors.visit_for(request.user, pk)
+    item = visit.photos.filter(pk=photo_pk).first()
+    if item is None:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _list_for(request: HttpRequest, **filters) -> HttpResponse:
