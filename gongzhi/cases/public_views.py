@@ -167,22 +167,65 @@ def track(request: HttpRequest) -> HttpResponse:
             else:
                 case = selectors.track_public(case.number, case.reporter_phone_last4)
                 rating_form = None
+                events = selectors.public_timeline(case)
                 return render(
                     request,
                     "cases/public/track.html",
-                    {"form": form, "case": case, "events": selectors.public_timeline(case), "rated": True},
+                    {
+                        "form": form,
+                        "case": case,
+                        "events": events,
+                        "photos": _public_photos(case, events),
+                        "rated": True,
+                    },
                 )
         else:
             status = 422
     if case is not None and case.status == Status.CLOSED and rating_form is None:
         rating_form = forms.RatingForm()
+    events = selectors.public_timeline(case) if case else []
+    if case is not None:
+        _remember(request, case)
     context = {
         "form": form,
         "case": case,
-        "events": selectors.public_timeline(case) if case else [],
+        "events": events,
+        "photos": _public_photos(case, events) if case else [],
         "rating_form": rating_form,
     }
     return render(request, "cases/public/track.html", context, status=status)
+
+
+TRACKED_KEY = "tracked_cases"
+TRACKED_KEEP = 10
+
+
+def _remember(request: HttpRequest, case: Case) -> None:
+    """The numbers this visitor opened with the right last four digits: their photos may be shown
+    to this session (and to no other) without asking for the digits again."""
+    numbers = [n for n in request.session.get(TRACKED_KEY, []) if n != case.number]
+    request.session[TRACKED_KEY] = [*numbers, case.number][-TRACKED_KEEP:]
+
+
+def _public_photos(case: Case, events) -> list:
+    """The photos of the steps the reporter may see: their own report's, the handler's reply's."""
+    shown = {e.pk for e in events}
+    return [a for a in case.attachments.all() if a.event_id in shown]
+
+
+def tracked_photo(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """A photo of a case this session has opened on the tracking page."""
+    if number not in request.session.get(TRACKED_KEY, []):
+        raise Http404
+    case = Case.objects.filter(number=number).first()
+    if case is None:
+        raise Http404
+    photo = next((a for a in _public_photos(case, selectors.public_timeline(case)) if a.pk == pk), None)
+    if photo is None:
+        raise Http404
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _look_up(request: HttpRequest, form: forms.TrackForm) -> tuple[Case | None, int]:
