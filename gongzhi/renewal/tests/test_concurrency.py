@@ -112,3 +112,33 @@ def test_one_cadre_signs_while_another_withdraws(world):
         assert signed == 1 and certs[0].state == "signed"
     else:
         assert outcomes == ["ok", "ok"] and signed == 0 and certs[0].state == "unvisited"
+
+
+def test_two_leaders_importing_the_same_sheet_at_once(world, site):
+    """The project row is locked for the whole import: the second import waits, then finds every
+    row already there and changes nothing."""
+    from gongzhi.renewal.tests.helpers import GOOD, xlsx
+    from gongzhi.testing.world import make_user
+
+    leader, _block, project = site
+    other = make_user("a_leader2", roles=["leader"], scope=world.a.subdistrict)
+    data = xlsx(GOOD)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run(user):
+        try:
+            barrier.wait()
+            r = services.import_certificates(actor=user, project=project, data=data)
+            results.append((r.created, r.unchanged))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in (leader, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) == [(0, 3), (3, 0)]
+    assert project.certificates.count() == 3
+    assert AuditEvent.objects.filter(action="renewal.import").count() == 2
