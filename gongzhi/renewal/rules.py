@@ -15,4 +15,10 @@ RULES = {
     "renewal.manage": PROJECT_MANAGERS & in_scope,
 }
 
-LISTINGS: dict[str, str] = {"renewal.view": "gongzhi.renewal.selectors.projects_for"}
+# Each rule and the selector that lists what it allows (checked by the scope matrix tests): the
+# pages' forms and the API's writes are offered exactly where these selectors list the object.
+LISTINGS: dict[str, str] = {
+    "renewal.view": "gongzhi.renewal.selectors.projects_for",
+    "renewal.manage": "gongzhi.renewal.selectors.projects_managed_by",
+    "renewal.record": "gongzhi.renewal.selectors.certificates_recordable_by",
+}

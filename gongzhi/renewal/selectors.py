@@ -11,7 +11,8 @@ from gongzhi.accounts.models import User
 from gongzhi.committees import counting
 from gongzhi.core.errors import NotFound
 from gongzhi.renewal.models import Certificate, CertificateState, Obstacle, ObstacleKind, Project
-from gongzhi.renewal.rules import RENEWAL_READERS
+from gongzhi.renewal.rules import CADRES, PROJECT_MANAGERS, RENEWAL_READERS
+from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.scope import scoped
 
 DONE_STATES = {1: {CertificateState.AGREED, CertificateState.SIGNED, CertificateState.MOVED}}
@@ -20,6 +21,27 @@ SIGNED_STATES = {CertificateState.SIGNED, CertificateState.MOVED}
 
 def projects_for(user: User) -> QuerySet[Project]:
     return scoped(Project.objects.all(), user, roles=RENEWAL_READERS)
+
+
+def projects_managed_by(user: User) -> QuerySet[Project]:
+    """Projects the user may run (create rounds, import the register, close, clear)."""
+    return scoped(Project.objects.all(), user, roles=PROJECT_MANAGERS)
+
+
+def certificates_recordable_by(user: User) -> QuerySet[Certificate]:
+    """Certificates the user may record a visit, an answer, a signature or a withdrawal for."""
+    return scoped(Certificate.objects.all(), user, roles=CADRES)
+
+
+def project_areas_for(user: User) -> QuerySet[Area]:
+    """Where the user may start a project: neighbourhoods, estates and buildings in scope."""
+    if user.scope_id is None or not PROJECT_MANAGERS.held_by(user):
+        return Area.objects.none()
+    return Area.objects.filter(
+        path__startswith=user.scope.path,
+        kind__in=[AreaKind.NEIGHBOURHOOD, AreaKind.ESTATE, AreaKind.BUILDING],
+        subdistrict__isnull=False,
+    ).order_by("path")
 
 
 def project_for(user: User, pk: int) -> Project:

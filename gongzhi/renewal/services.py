@@ -18,11 +18,12 @@ from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.core.events import DomainSignal
 from gongzhi.registry.models import Dwelling
 from gongzhi.registry.validators import FieldError
-from gongzhi.renewal import progress, transitions
+from gongzhi.renewal import progress, sheets, transitions
 from gongzhi.renewal.models import (
     Answer,
     Certificate,
     CertificateKind,
+    CertificateState,
     Contact,
     Kind,
     Obstacle,
@@ -73,6 +74,14 @@ def create_project(*, actor: User, area: Area, name: str, kind: str) -> Project:
     return project
 
 
+def _register_open(project: Project) -> None:
+    """The register of certificates is the denominator of every round's figure, so it is fixed
+    once the first round opens (a later change would rewrite a closed round's result)."""
+    state = Project.objects.filter(pk=project.pk).values_list("state", flat=True).first()
+    if state != ProjectState.PREPARED:
+        raise DomainError(_("项目已开始征询或签约，权证名册已锁定，不能再增删权证。"), code="register_locked")
+
+
 @transaction.atomic
 def add_certificate(
     *,
@@ -89,6 +98,7 @@ def add_certificate(
     cadre: User | None = None,
 ) -> Certificate:
     permissions.require(actor, "renewal.manage", project)
+    _register_open(project)
     if not area.path.startswith(project.area.path):
         raise FieldError("area", _("该楼栋不在项目范围内。"))
     number = (number or "").strip()
@@ -122,6 +132,7 @@ def add_certificate(
 def certificates_from_dwellings(*, actor: User, project: Project, cadre: User | None = None) -> int:
     """A lift (or retrofit) counts per dwelling: one entry per dwelling of the project's area."""
     permissions.require(actor, "renewal.manage", project)
+    _register_open(project)
     made = 0
     for dwelling in Dwelling.objects.filter(area__path__startswith=project.area.path).select_related("area"):
         if project.certificates.filter(number=dwelling.address or dwelling.room).exists():
@@ -416,3 +427,139 @@ def set_plan(*, actor: User, certificate: Certificate, plan: str, cadre: User | 
         fields.append("cadre")
     certificate.save(update_fields=fields)
     return certificate
+
+
+@transaction.atomic
+def remove_certificate(*, actor: User, certificate: Certificate, reason: str = "") -> None:
+    """Take a certificate off the register (entered by mistake), only before the first round."""
+    certificate = _lock_certificate(certificate)
+    project = Project.objects.select_for_update().get(pk=certificate.project_id)
+    permissions.require(actor, "renewal.manage", project)
+    _register_open(project)
+    if certificate.responses.exists():
+        raise DomainError(_("该权证已有征询或签约记录，不能删除。"))
+    audit.record(
+        actor=actor,
+        action="renewal.remove_certificate",
+        target=project,
+        data={"number": certificate.number, "reason": (reason or "").strip()[:200]},
+    )
+    certificate.delete()
+
+
+@transaction.atomic
+def withdraw_response(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """Withdraw a certificate's answer or signature in the open round (recorded by mistake, or
+    the household takes it back within the window): the answer is deleted, the certificate goes
+    back to where it stood, and the audit keeps what was withdrawn. Two people withdrawing the
+    same answer at once: one succeeds, the other is told there is nothing left to withdraw."""
+    certificate = _lock_certificate(certificate)
+    permissions.require(actor, "renewal.record", certificate)
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldError("reason", _("请填写撤回原因。"))
+    round_ = current_round(certificate.project)
+    if round_ is None:
+        raise DomainError(_("没有正在进行的轮次，不能撤回。"))
+    response = round_.responses.filter(certificate=certificate).first()
+    if response is None:
+        raise Conflict(_("该权证在本轮没有可撤回的记录。"), code="nothing_to_withdraw")
+    agreed_before = (
+        round_.number == 2
+        and certificate.responses.filter(round__number=1, answer=Answer.AGREE)
+        .exclude(pk=response.pk)
+        .exists()
+    )
+    visited = certificate.contacts.exists() or certificate.responses.exclude(pk=response.pk).exists()
+    certificate.state = transitions.withdrawn_state(
+        certificate.state, agreed_before=agreed_before, visited=visited
+    )
+    if response.answer == Answer.SIGNED:
+        certificate.signed_on = None
+    certificate.save(update_fields=["state", "signed_on", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="renewal.withdraw",
+        target=certificate.project,
+        data={
+            "certificate": certificate.number,
+            "round": round_.number,
+            "answer": response.answer,
+            "on": response.on.isoformat(),
+            "reason": reason[:200],
+        },
+    )
+    response.delete()
+    return certificate
+
+
+@transaction.atomic
+def clear_project(*, actor: User, project: Project, on: dt.date | None = None) -> Project:
+    """End an effective project once every signed household has moved out (搬迁完成)."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    permissions.require(actor, "renewal.manage", project)
+    new_state = transitions.project_target(project.state, "clear")
+    waiting = project.certificates.filter(state=CertificateState.SIGNED).count()
+    if waiting:
+        raise DomainError(
+            _("尚有 %(n)s 证已签约未搬离，全部搬离后才能结束项目。") % {"n": waiting}, code="not_moved"
+        )
+    project.state = new_state
+    project.save(update_fields=["state", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="renewal.clear",
+        target=project,
+        data={
+            "on": _today(on).isoformat(),
+            "moved": project.certificates.filter(state=CertificateState.MOVED).count(),
+            "unsigned": project.certificates.exclude(state=CertificateState.MOVED).count(),
+        },
+    )
+    return project
+
+
+@transaction.atomic
+def import_certificates(*, actor: User, project: Project, data: bytes) -> sheets.ImportResult:
+    """The households of a project from an .xlsx sheet (sheets.py): every row is checked first;
+    one bad row and nothing is written. Keyed by certificate number, so importing the same file
+    again changes nothing, and a corrected file updates only the rows that differ."""
+    project = Project.objects.select_for_update().select_related("area").get(pk=project.pk)
+    permissions.require(actor, "renewal.manage", project)
+    _register_open(project)
+    specs = sheets.parse(project, data)
+    existing = {
+        c.number: c
+        for c in project.certificates.select_for_update(of=("self",)).prefetch_related("dwellings")
+    }
+    result = sheets.ImportResult()
+    for spec in specs:
+        certificate = existing.get(spec.number)
+        fields = spec.fields()
+        if certificate is None:
+            certificate = Certificate.objects.create(
+                subdistrict_id=project.subdistrict_id, project=project, number=spec.number, **fields
+            )
+            if spec.dwellings:
+                certificate.dwellings.add(*spec.dwellings)
+            result.created += 1
+            continue
+        changed = [name for name, value in fields.items() if getattr(certificate, name) != value]
+        same_dwellings = {d.pk for d in certificate.dwellings.all()} == {d.pk for d in spec.dwellings}
+        if not changed and same_dwellings:
+            result.unchanged += 1
+            continue
+        for name in changed:
+            setattr(certificate, name, fields[name])
+        if changed:
+            certificate.save(update_fields=[*changed, "updated_at"])
+        if not same_dwellings:
+            certificate.dwellings.set(spec.dwellings)
+        result.updated += 1
+    audit.record(
+        actor=actor,
+        action="renewal.import",
+        target=project,
+        data={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    return result

@@ -57,3 +57,16 @@ def certificate_target(state: str, action: str) -> str:
 
 def certificate_actions(state: str) -> list[str]:
     return [a for a, moves in CERTIFICATE.items() if state in moves]
+
+
+def withdrawn_state(state: str, *, agreed_before: bool, visited: bool) -> str:
+    """Where a certificate stands once its answer in the open round is withdrawn: agreed again if
+    it agreed in round one (a withdrawn signature), else visited, else unvisited. A household
+    that has moved out cannot take its signature back."""
+    if state not in (C.VISITED, C.AGREED, C.SIGNED):
+        raise InvalidTransition(
+            _("该权证当前为“%(state)s”，不能撤回。") % {"state": CertificateState(state).label}
+        )
+    if agreed_before:
+        return C.AGREED
+    return C.VISITED if visited else C.UNVISITED

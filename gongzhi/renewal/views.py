@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,9 +16,11 @@ from django.views.decorators.http import require_POST
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry.validators import FieldError
-from gongzhi.registry.web import staff_page
-from gongzhi.renewal import documents, selectors, services, transitions
-from gongzhi.renewal.models import Obstacle, ObstacleKind
+from gongzhi.registry.web import int_or_none, staff_page
+from gongzhi.renewal import documents, selectors, services, sheets, transitions
+from gongzhi.renewal.models import Kind, Obstacle, ObstacleKind, ProjectState
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _date(value: str | None) -> dt.date:
@@ -34,13 +37,51 @@ def index(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.scope_id is None or not permissions.has(user, "renewal.view", user.scope):
         raise NotAllowed()
+    return render(request, "renewal/index.html", {"rows": _rows(user), **_new_form(user)})
+
+
+def _rows(user) -> list:
     # Fixed number of queries whatever the number of projects: rounds prefetched, every shown
     # round's figure in one aggregate (services.figures_of).
     projects = list(selectors.projects_for(user).select_related("area").prefetch_related("rounds"))
     shown = {project.pk: _shown_round(project) for project in projects}
     figures = services.figures_of([round_ for round_ in shown.values() if round_])
-    rows = [(p, figures[shown[p.pk].pk] if shown[p.pk] else None) for p in projects]
-    return render(request, "renewal/index.html", {"rows": rows})
+    return [(p, figures[shown[p.pk].pk] if shown[p.pk] else None) for p in projects]
+
+
+def _new_form(user, **values) -> dict:
+    can_create = permissions.has(user, "renewal.manage", user.scope)
+    return {
+        "can_create": can_create,
+        "areas": list(selectors.project_areas_for(user)) if can_create else [],
+        "kinds": Kind.choices,
+        "form": values,
+    }
+
+
+@require_POST
+@staff_page
+def new(request: HttpRequest) -> HttpResponse:
+    """Create a project (a leader, on the projects page); a bad field re-shows the form."""
+    user = request.user
+    values = {k: request.POST.get(k, "").strip() for k in ("name", "kind", "area")}
+    area = selectors.project_areas_for(user).filter(pk=int_or_none(values["area"])).first()
+    try:
+        if area is None:
+            raise FieldError("area", _("请选择居民区、小区或楼栋。"))
+        project = services.create_project(actor=user, area=area, name=values["name"], kind=values["kind"])
+    except DomainError as exc:
+        context = {**_new_form(user, **values), "error": exc.message}
+        if request.htmx:  # htmx swaps only 2xx answers
+            return render(request, "renewal/_new_project.html", context)
+        return render(request, "renewal/index.html", {"rows": _rows(user), **context}, status=exc.status)
+    messages.success(request, _("项目已创建，请导入或登记权证。"))
+    url = reverse("renewal:project", args=[project.pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def _shown_round(project):
@@ -77,8 +118,160 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
             "by_cadre": selectors.holdouts_by_cadre(user, project),
             "holdouts": list(selectors.holdouts(user, project)[:200]),
             "lift": selectors.lift_tally(project) if project.kind == "lift" else None,
+            **_manage_context(user, project),
         },
     )
+
+
+def _manage_context(user, project) -> dict:
+    """What the project page offers a leader: the next round, closing it, the register."""
+    if not permissions.has(user, "renewal.manage", project):
+        return {"can_manage": False}
+    next_round = {
+        ProjectState.PREPARED: [1, 2],
+        ProjectState.ROUND1_PASSED: [2],
+    }.get(project.state, [])
+    defaults = services.DEFAULT_THRESHOLDS.get(project.kind, {})
+    register_open = project.state == ProjectState.PREPARED
+    return {
+        "can_manage": True,
+        "next_rounds": [(n, *defaults.get(n, ("85", False))) for n in next_round],
+        "can_close": project.state in services.OPEN_ROUND,
+        "can_clear": project.state == ProjectState.EFFECTIVE,
+        "register_open": register_open,
+        "register": list(
+            selectors.certificates_for(user)
+            .filter(project=project)
+            .select_related("area", "cadre")
+            .order_by("area__name", "number")[:1000]
+        )
+        if register_open
+        else [],
+        "buildings_in": list(
+            selectors.project_areas_for(user).filter(path__startswith=project.area.path, kind="building")[
+                :500
+            ]
+        )
+        if register_open
+        else [],
+        "today": timezone.localdate(),
+    }
+
+
+@require_POST
+@staff_page
+def manage(request: HttpRequest, pk: int) -> HttpResponse:
+    """A leader's actions on a project: open or close a round, end it, add or remove a certificate."""
+    user = request.user
+    project = selectors.project_for(user, pk)
+    what = request.POST.get("what", "")
+    post = request.POST
+    try:
+        if what == "open_round":
+            number = int_or_none(post.get("number"))
+            if number not in (1, 2):
+                raise FieldError("number", _("请选择轮次。"))
+            opens_on = _date(post.get("opens_on"))
+            closes_on = _date(post.get("closes_on"))
+            services.open_round(
+                actor=user,
+                project=project,
+                number=number,
+                opens_on=opens_on,
+                closes_on=closes_on,
+                threshold=post.get("threshold") or None,
+                strict=post.get("strict") == "on",
+            )
+        elif what == "close_round":
+            services.close_round(actor=user, project=project, on=_date(post.get("on")))
+        elif what == "clear":
+            services.clear_project(actor=user, project=project)
+        elif what == "add_certificate":
+            area = (
+                selectors.project_areas_for(user)
+                .filter(pk=int_or_none(post.get("area")), path__startswith=project.area.path)
+                .first()
+            )
+            if area is None:
+                raise FieldError("area", _("请选择项目范围内的楼栋。"))
+            numbers = {}
+            for name, label in (("floor", _("楼层")), ("households", _("户数")), ("persons", _("人数"))):
+                text = post.get(name, "").strip()
+                numbers[name] = int_or_none(text)
+                if text and numbers[name] is None:
+                    raise FieldError(name, _("%(f)s须为整数。") % {"f": label})
+                if name != "floor" and numbers[name] is not None and not 1 <= numbers[name] <= 999:
+                    raise FieldError(name, _("%(f)s须为 1 到 999 的整数。") % {"f": label})
+            services.add_certificate(
+                actor=user,
+                project=project,
+                area=area,
+                number=post.get("number", ""),
+                holders=post.get("holders", ""),
+                kind=post.get("kind") or "title",
+                households=numbers["households"] or 1,
+                persons=numbers["persons"] or 1,
+                floor=numbers["floor"],
+            )
+        elif what == "remove_certificate":
+            certificate = selectors.certificates_for(user).filter(
+                project=project, pk=int_or_none(post.get("certificate"))
+            )
+            if not certificate.exists():
+                raise FieldError("certificate", _("请选择权证。"))
+            services.remove_certificate(
+                actor=user, certificate=certificate.get(), reason=post.get("reason", "")
+            )
+        else:
+            raise DomainError(_("未知的操作。"))
+        messages.success(request, _("已保存。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("renewal:project", pk=project.pk)
+
+
+@staff_page
+def sheet_template(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(request.user, pk)
+    response = HttpResponse(sheets.template(project), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="renewal-{project.pk}-template.xlsx"'
+    return response
+
+
+@require_POST
+@staff_page
+def import_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload the households' sheet: every row checked first; bad rows listed, nothing written."""
+    user = request.user
+    project = selectors.project_for(user, pk)
+    upload = request.FILES.get("file")
+    errors, message = [], ""
+    try:
+        if upload is None:
+            raise FieldError("file", _("请选择要导入的 .xlsx 文件。"))
+        if upload.size > sheets.MAX_BYTES:
+            raise FieldError("file", _("文件超过 5 MB，请分批导入。"))
+        result = services.import_certificates(actor=user, project=project, data=upload.read())
+    except sheets.RowsRejected as exc:
+        errors, message = exc.errors, exc.message
+    except DomainError as exc:
+        message = exc.message
+    else:
+        messages.success(
+            request,
+            _("导入完成：新增 %(c)s 证，更新 %(u)s 证，未变 %(n)s 证。")
+            % {"c": result.created, "u": result.updated, "n": result.unchanged},
+        )
+        url = reverse("renewal:project", args=[project.pk])
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    context = {"project": project, "errors": errors, "message": message}
+    if request.htmx:  # htmx swaps only 2xx answers: the errors replace the result box
+        return render(request, "renewal/_import_result.html", context)
+    return render(request, "renewal/import_result.html", context, status=400)
 
 
 @staff_page
@@ -115,10 +308,19 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
             "figure": figure,
             "can_record": permissions.has(user, "renewal.record", cert),
             "actions": transitions.certificate_actions(cert.state),
+            "withdrawable": _withdrawable(cert),
             "obstacle_kinds": ObstacleKind.choices,
             "today": timezone.localdate(),
         },
     )
+
+
+def _withdrawable(cert):
+    """The open round's answer of this certificate, if any (what 撤回 would take back)."""
+    round_ = services.current_round(cert.project)
+    if round_ is None:
+        return None
+    return next((r for r in cert.responses.all() if r.round_id == round_.pk), None)
 
 
 @require_POST
@@ -128,7 +330,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     cert = selectors.certificate_for(user, pk)
     what = request.POST.get("what", "")
     try:
-        on = _date(request.POST.get("on"))
+        on = _date(request.POST.get("on")) if what != "withdraw" else None
         if what == "contact":
             services.record_contact(actor=user, certificate=cert, note=request.POST.get("note", ""), on=on)
         elif what in ("agree", "disagree", "signed"):
@@ -154,6 +356,8 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
                 mediation_ref=request.POST.get("mediation_ref", ""),
                 on=on,
             )
+        elif what == "withdraw":
+            services.withdraw_response(actor=user, certificate=cert, reason=request.POST.get("reason", ""))
         elif what == "plan":
             services.set_plan(actor=user, certificate=cert, plan=request.POST.get("plan", ""))
         else:

@@ -55,3 +55,60 @@ def test_cadre_records_a_signature_and_the_figure_moves(world, live_server, brow
     assert "尚差 1 证" in page.inner_text("#figure")  # 6 of 8 = 75%; the 85% line is 7 of 8
     certs[5].refresh_from_db()
     assert certs[5].state == CertificateState.SIGNED
+
+
+def test_leader_creates_a_project_and_imports_the_households_on_a_phone(world, live_server, browser, shot):
+    from gongzhi.renewal.models import Project
+    from gongzhi.renewal.tests.helpers import GOOD, xlsx
+    from gongzhi.territory.services import create_area
+
+    create_area(code="A-E1-B3", name="3号楼", kind="building", parent=world.a.estate)
+    rows = [row[:7] + ["", ""] for row in GOOD]  # no rooms or cadres: only the building is needed
+    leader = world.a.users["leader"]
+    base = live_server.url
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", leader.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/renewal/")
+    page.click("#new-project summary")
+    page.fill("input[name=name]", "")
+    page.select_option("select[name=kind]", "lift")
+    page.select_option("select[name=area]", label=f"小区 · {world.a.estate.name}（{world.a.estate.code}）")
+    page.fill("input[name=name]", "A小区加装电梯")
+    page.click("#create-project")
+    page.wait_for_selector("#new-project-error")  # a lift is asked per building: the form says so
+    assert "请选择一幢楼" in page.inner_text("#new-project-error")
+    page.select_option("select[name=kind]", "old_area")
+    page.fill("input[name=name]", "A小区旧区改造")
+    page.click("#create-project")
+    page.wait_for_selector("#import-button")
+    project = Project.objects.get()
+    assert project.name == "A小区旧区改造" and page.url.endswith(f"/renewal/{project.pk}/")
+    shot(page, "renewal-04-created")
+
+    bad = [rows[0], ["", "产权证", "9号楼", "王芳", 1, 1, 1, "", ""]]
+    page.set_input_files(
+        "input[name=file]", {"name": "bad.xlsx", "mimeType": "application/octet-stream", "buffer": xlsx(bad)}
+    )
+    page.click("#import-button")
+    page.wait_for_selector("#import-errors")
+    errors = page.inner_text("#import-errors")
+    assert "第 3 行" in errors and "证号" in errors and "楼栋" in errors
+    assert not project.certificates.exists()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "renewal-05-import-errors")
+
+    page.set_input_files(
+        "input[name=file]",
+        {"name": "good.xlsx", "mimeType": "application/octet-stream", "buffer": xlsx(rows)},
+    )
+    page.click("#import-button")
+    page.wait_for_selector("text=新增 3 证")
+    assert page.locator("#register tbody tr").count() == 3
+    assert "张建国、李秀英" in page.inner_text("#register")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "renewal-06-imported")
+    assert project.certificates.count() == 3
