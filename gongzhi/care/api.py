@@ -245,6 +245,24 @@ def recipients(request: HttpRequest, query: Query[CareRecipientQuery]):
     return rows
 
 
+class CareEnrolIn(Schema):
+    resident_id: int
+    risk: str = Field(description="high | medium | low")
+    reasons: str = Field(max_length=200, description="why (no saved group finds this person)")
+
+
+@router.post("/recipients", response={201: CareRecipientOut, **ERRORS}, summary="人工纳入关爱")
+def enrol(request: HttpRequest, payload: CareEnrolIn):
+    user = request.auth
+    resident = registry_selectors.residents_for(user).filter(pk=payload.resident_id).first()
+    if resident is None:
+        raise NotFound()
+    made = services.enrol(actor=user, resident=resident, risk=payload.risk, reasons=payload.reasons)
+    r = selectors.recipient_for(user, made.pk)
+    due = r.dues.filter(met_at__isnull=True).first()
+    return 201, _recipient(r, due.due_on if due else None)
+
+
 @router.get("/recipients/{pk}", response={200: CareRecipientDetailOut, **ERRORS}, summary="关爱对象详情")
 def recipient(request: HttpRequest, pk: int):
     r = selectors.recipient_for(request.auth, pk)

@@ -320,6 +320,8 @@ def enrol(
         recipient.active, recipient.ended_on, recipient.manual = True, None, True
         recipient.risk, recipient.reasons = risk, reasons[:200]
         recipient.save()
+    # On today's round at once, not at the next sweep.
+    schedule_next(recipient, after=last_contact_day(recipient))
     audit.record(actor=actor, action="care.enrol", target=recipient, data={"risk": risk})
     return recipient
 

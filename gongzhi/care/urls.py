@@ -6,6 +6,7 @@ app_name = "care"
 urlpatterns = [
     path("", views.index, name="index"),
     path("people/", views.people, name="people"),
+    path("people/enrol/", views_manage.enrol, name="enrol"),
     path("people/<int:pk>/", views.recipient, name="recipient"),
     path("people/<int:pk>/plan/", views_manage.plan, name="plan"),
     path("groups/", views_manage.groups, name="groups"),

@@ -194,6 +194,49 @@ def policy(request: HttpRequest) -> HttpResponse:
     return render(request, "care/policy.html", context)
 
 
+# ---------------------------------------------------------------- enrolling by hand
+
+
+@staff_page
+def enrol(request: HttpRequest) -> HttpResponse:
+    """纳入关爱 by hand: someone no saved group finds (a neighbour's worry, a hospital's word).
+    Search the registry, then enrol one with a risk level and the reason."""
+    user = request.user
+    if not permissions.has(user, "care.manage", user.scope):
+        raise NotAllowed()
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()
+    context = {"q": query, "risks": Risk.choices, "results": [], "post": request.POST}
+    if request.method == "POST":
+        resident = (
+            registry_selectors.residents_for(user)
+            .filter(pk=int_or_none(request.POST.get("resident")))
+            .first()
+        )
+        try:
+            if resident is None:
+                raise FieldError("resident", _("请选择一位居民。"))
+            made = services.enrol(
+                actor=user,
+                resident=resident,
+                risk=request.POST.get("risk", ""),
+                reasons=request.POST.get("reasons", ""),
+            )
+        except DomainError as exc:
+            context["error"] = exc.message
+            context["results"] = _enrol_results(user, query)
+            return render(request, "care/enrol.html", context, status=exc.status)
+        messages.success(request, _("已将%(name)s纳入关爱，请指定结对人。") % {"name": resident.name})
+        return redirect("care:plan", pk=made.pk)
+    context["results"] = _enrol_results(user, query)
+    return render(request, "care/enrol.html", context)
+
+
+def _enrol_results(user, query: str) -> list:
+    if len(query) < 2:
+        return []
+    return list(registry_selectors.search_residents(user, query).select_related("care")[:20])
+
+
 # ---------------------------------------------------------------- a person's risk and carers
 
 

@@ -486,3 +486,47 @@ def test_api_writes_groups_policy_risk_and_assignments(care, client):
         "/api/care/assignments",
         "/api/care/assignments/{pk}/end",
     } <= set(paths)
+
+
+def test_enrolling_by_hand_on_the_page_and_in_the_api(care, client):
+    services.sync_population(today=MONDAY.date())
+    young = care.elders[2]  # 赵老伯: no group finds him (under 80)
+    manager = care.world.a.users["neighbourhood"]
+    client.force_login(manager)
+    found = client.get(reverse("care:enrol") + "?q=赵老")
+    assert found.status_code == 200 and "赵老伯" in found.content.decode()
+    assert "已在关爱名单" in client.get(reverse("care:enrol") + "?q=王秀").content.decode()
+    bad = client.post(
+        reverse("care:enrol"), {"q": "赵老", "resident": young.pk, "risk": "high", "reasons": ""}
+    )
+    assert bad.status_code == 400 and "请填写纳入关爱的原因" in bad.content.decode()
+    assert not Recipient.objects.filter(resident=young).exists()
+    done = client.post(
+        reverse("care:enrol"),
+        {"q": "赵老", "resident": young.pk, "risk": "high", "reasons": "女儿出国，独自在家"},
+    )
+    made = Recipient.objects.get(resident=young)
+    assert done.status_code == 302 and done["Location"] == reverse("care:plan", args=[made.pk])
+    assert (
+        made.manual and Due.objects.filter(recipient=made, met_at__isnull=True, due_on=MONDAY.date()).exists()
+    )
+    services.sync_population(today=MONDAY.date())
+    made.refresh_from_db()
+    assert made.active  # the sweep does not end someone enrolled by hand
+    api = token_for(care.world.a.users["leader"])
+    again = client.post(
+        "/api/care/recipients",
+        json.dumps({"resident_id": young.pk, "risk": "low", "reasons": "再次"}),
+        content_type="application/json",
+        **api,
+    )
+    assert again.status_code == 409 and "已在关爱名单" in again.json()["message"]
+    other = client.post(
+        "/api/care/recipients",
+        json.dumps({"resident_id": care.elders[3].pk, "risk": "low", "reasons": "越权"}),
+        content_type="application/json",
+        **api,
+    )
+    assert other.status_code == 404
+    client.force_login(care.world.a.users["gridworker"])
+    assert client.get(reverse("care:enrol")).status_code == 403
