@@ -8,14 +8,21 @@ import datetime as dt
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from gongzhi.accounts.models import User
 from gongzhi.care import selectors, services
-from gongzhi.care.models import CareGroup, Due
+from gongzhi.care.models import Due
 from gongzhi.core import rules as permissions
-from gongzhi.core.errors import NotAllowed
+from gongzhi.core.errors import NotAllowed, NotFound
 from gongzhi.core.schemas import ErrorOut
+from gongzhi.registry import selectors as registry_selectors
+from gongzhi.registry.models import Organization
+from gongzhi.registry.validators import FieldError
+from gongzhi.territory.models import Area
+from gongzhi.volunteers.models import Volunteer
 
 router = Router(tags=["care"])
 PAGE = 100
@@ -117,7 +124,73 @@ class CareGroupOut(Schema):
     tag_ids: list[int]
     min_age: int | None
     risk: str
+    active: bool
     members: int
+
+
+class CareGroupIn(Schema):
+    area_id: int = Field(description="the area the query runs in (subdistrict, neighbourhood, grid, estate)")
+    name: str = Field(max_length=60)
+    tag_ids: list[int] = Field(description="residents holding ALL of these tags")
+    min_age: int | None = Field(None, description="at least this age (empty: any)")
+    risk: str = Field("medium", description="high | medium | low: the risk of people it enrols")
+    active: bool = True
+
+
+class CarePolicyOut(Schema):
+    subdistrict_id: int
+    high: str
+    medium: str
+    low: str
+    margin_days: int
+    subdistrict_after_days: int
+    not_reached_limit: int
+
+
+class CarePolicyIn(Schema):
+    high: str = Field(description="daily | twice_weekly | weekly | monthly")
+    medium: str
+    low: str
+    margin_days: int = Field(description="working days after the due day before an overdue alert")
+    subdistrict_after_days: int = Field(description="working days an alert stays open before the subdistrict")
+    not_reached_limit: int = Field(description="not reached this many times in a row: an alert")
+
+
+class CareRiskIn(Schema):
+    risk: str = Field(description="high | medium | low")
+    reasons: str = Field(max_length=200)
+    frequency: str = Field(
+        "", description="empty: by the risk level; or daily | twice_weekly | weekly | monthly"
+    )
+
+
+class CareAssignmentFullOut(Schema):
+    id: int
+    recipient_id: int
+    role: str
+    kind: str
+    assignee: str
+    user_id: int | None
+    volunteer_id: int | None
+    organization_id: int | None
+    duties: str
+    active: bool
+    started_on: dt.date
+    ended_on: dt.date | None
+
+
+class CareAssignIn(Schema):
+    role: str = Field(description="primary | backup")
+    kind: str = Field(description="gridworker | neighbourhood | volunteer | neighbour | unit")
+    user_id: int | None = Field(None, description="a staff member (gridworker, neighbourhood)")
+    volunteer_id: int | None = Field(None, description="a volunteer (volunteer, neighbour)")
+    organization_id: int | None = Field(None, description="an alliance member unit (unit)")
+    duties: str = Field("", max_length=200)
+    expected: int | None = Field(
+        None,
+        description="the id of the assignment you saw in this role (0: none); if it changed meanwhile "
+        "the request is refused with 409 and nothing is written",
+    )
 
 
 class CareFigureRowOut(Schema):
@@ -170,6 +243,24 @@ def recipients(request: HttpRequest, query: Query[CareRecipientQuery]):
         row["frequency"] = services.frequency_of(r, policy)
         rows.append(row)
     return rows
+
+
+class CareEnrolIn(Schema):
+    resident_id: int
+    risk: str = Field(description="high | medium | low")
+    reasons: str = Field(max_length=200, description="why (no saved group finds this person)")
+
+
+@router.post("/recipients", response={201: CareRecipientOut, **ERRORS}, summary="人工纳入关爱")
+def enrol(request: HttpRequest, payload: CareEnrolIn):
+    user = request.auth
+    resident = registry_selectors.residents_for(user).filter(pk=payload.resident_id).first()
+    if resident is None:
+        raise NotFound()
+    made = services.enrol(actor=user, resident=resident, risk=payload.risk, reasons=payload.reasons)
+    r = selectors.recipient_for(user, made.pk)
+    due = r.dues.filter(met_at__isnull=True).first()
+    return 201, _recipient(r, due.due_on if due else None)
 
 
 @router.get("/recipients/{pk}", response={200: CareRecipientDetailOut, **ERRORS}, summary="关爱对象详情")
@@ -283,27 +374,182 @@ def alert_action(request: HttpRequest, pk: int, payload: CareAlertActionIn):
     return _alert(selectors.alert_for(request.auth, item.pk))
 
 
+def _group(g, visible) -> dict:
+    return {
+        "id": g.pk,
+        "name": g.name,
+        "area_id": g.area_id,
+        "tag_ids": sorted(t.pk for t in g.tags.all()),
+        "min_age": g.min_age,
+        "risk": g.risk,
+        "active": g.active,
+        "members": visible.filter(groups=g, active=True).count(),
+    }
+
+
 @router.get("/groups", response={200: list[CareGroupOut], **ERRORS}, summary="关爱人群（保存的标签查询）")
 def groups(request: HttpRequest):
     user = request.auth
     visible = selectors.recipients_for(user)
-    qs = CareGroup.objects.filter(
-        subdistrict_id__in=visible.values("subdistrict_id").distinct()
-    ).prefetch_related("tags")
-    if not user.scope_id:
-        return []
-    return [
-        {
-            "id": g.pk,
-            "name": g.name,
-            "area_id": g.area_id,
-            "tag_ids": [t.pk for t in g.tags.all()],
-            "min_age": g.min_age,
-            "risk": g.risk,
-            "members": visible.filter(groups=g, active=True).count(),
+    qs = selectors.groups_for(user).prefetch_related("tags")
+    return [_group(g, visible) for g in qs.order_by("pk")[:100]]
+
+
+def _group_arguments(user, payload: CareGroupIn) -> dict:
+    area = Area.objects.filter(pk=payload.area_id).first()
+    if area is None or not permissions.has(user, "care.manage", area):
+        raise FieldError("area_id", _("范围不存在或不在您的管辖范围内。"))
+    tags = list(registry_selectors.tags_for(user).filter(pk__in=payload.tag_ids))
+    if len(tags) != len(set(payload.tag_ids)):
+        raise FieldError("tag_ids", _("有标签不存在或不可用。"))
+    return {
+        "area": area,
+        "name": payload.name,
+        "tags": tags,
+        "min_age": payload.min_age,
+        "risk": payload.risk,
+        "active": payload.active,
+    }
+
+
+@router.post("/groups", response={201: CareGroupOut, **ERRORS}, summary="新建关爱人群")
+def group_create(request: HttpRequest, payload: CareGroupIn):
+    user = request.auth
+    group = services.save_group(actor=user, **_group_arguments(user, payload))
+    return 201, _group(selectors.group_for(user, group.pk), selectors.recipients_for(user))
+
+
+@router.put("/groups/{pk}", response={200: CareGroupOut, **ERRORS}, summary="修改关爱人群")
+def group_update(request: HttpRequest, pk: int, payload: CareGroupIn):
+    user = request.auth
+    group = selectors.group_for(user, pk)
+    services.save_group(actor=user, group=group, **_group_arguments(user, payload))
+    return _group(selectors.group_for(user, pk), selectors.recipients_for(user))
+
+
+def _policy(p) -> dict:
+    return {
+        "subdistrict_id": p.subdistrict_id,
+        "high": p.high,
+        "medium": p.medium,
+        "low": p.low,
+        "margin_days": p.margin_days,
+        "subdistrict_after_days": p.subdistrict_after_days,
+        "not_reached_limit": p.not_reached_limit,
+    }
+
+
+def _subdistrict_for(user, pk: int) -> Area:
+    area = Area.objects.filter(pk=pk, kind="subdistrict").first()
+    if area is None or not permissions.has(user, "care.view", area):
+        raise NotFound()
+    return area
+
+
+@router.get("/policies/{subdistrict_id}", response={200: CarePolicyOut, **ERRORS}, summary="关爱规则")
+def policy(request: HttpRequest, subdistrict_id: int):
+    area = _subdistrict_for(request.auth, subdistrict_id)
+    return _policy(services.policy_for(area.pk))
+
+
+@router.put(
+    "/policies/{subdistrict_id}", response={200: CarePolicyOut, **ERRORS}, summary="设置联系频次与预警规则"
+)
+def policy_update(request: HttpRequest, subdistrict_id: int, payload: CarePolicyIn):
+    area = _subdistrict_for(request.auth, subdistrict_id)
+    return _policy(services.save_policy(actor=request.auth, subdistrict=area, **payload.dict()))
+
+
+@router.post("/recipients/{pk}/risk", response={200: CareRecipientOut, **ERRORS}, summary="设置风险等级")
+def risk(request: HttpRequest, pk: int, payload: CareRiskIn):
+    user = request.auth
+    r = selectors.recipient_for(user, pk)
+    services.set_risk(
+        actor=user, recipient=r, risk=payload.risk, reasons=payload.reasons, frequency=payload.frequency
+    )
+    r = selectors.recipient_for(user, pk)
+    due = r.dues.filter(met_at__isnull=True).first()
+    return _recipient(r, due.due_on if due else None)
+
+
+def _assignment(a) -> dict:
+    return {
+        "id": a.pk,
+        "recipient_id": a.recipient_id,
+        "role": a.role,
+        "kind": a.kind,
+        "assignee": str(a.assignee),
+        "user_id": a.user_id,
+        "volunteer_id": a.volunteer_id,
+        "organization_id": a.organization_id,
+        "duties": a.duties,
+        "active": a.active,
+        "started_on": a.started_on,
+        "ended_on": a.ended_on,
+    }
+
+
+class CareAssignmentQuery(CarePageQuery):
+    recipient: int | None = None
+    active: bool | None = True
+
+
+@router.get("/assignments", response={200: list[CareAssignmentFullOut], **ERRORS}, summary="关爱结对")
+def assignments(request: HttpRequest, query: Query[CareAssignmentQuery]):
+    qs = selectors.assignments_for(request.auth).select_related("user", "volunteer", "organization")
+    if query.recipient is not None:
+        qs = qs.filter(recipient_id=query.recipient)
+    if query.active is not None:
+        qs = qs.filter(active=query.active)
+    if query.after is not None:
+        qs = qs.filter(pk__gt=query.after)
+    return [_assignment(a) for a in qs.order_by("pk")[: query.limit]]
+
+
+@router.post(
+    "/recipients/{pk}/assignments",
+    response={201: CareAssignmentFullOut, **ERRORS},
+    summary="指定或更换主责/备岗",
+)
+def assign(request: HttpRequest, pk: int, payload: CareAssignIn):
+    user = request.auth
+    r = selectors.recipient_for(user, pk)
+    given = [x for x in (payload.user_id, payload.volunteer_id, payload.organization_id) if x is not None]
+    if len(given) != 1:
+        raise FieldError("assignee", _("请选择一位结对人（工作人员、志愿者或单位）。"))
+    if payload.user_id is not None:
+        assignee = {"user": User.objects.filter(pk=payload.user_id, is_active=True).first()}
+    elif payload.volunteer_id is not None:
+        assignee = {
+            "volunteer": Volunteer.objects.filter(
+                pk=payload.volunteer_id, subdistrict_id=r.subdistrict_id
+            ).first()
         }
-        for g in qs.order_by("pk")[:100]
-    ]
+    else:
+        assignee = {
+            "organization": Organization.objects.filter(
+                pk=payload.organization_id, subdistrict_id=r.subdistrict_id
+            ).first()
+        }
+    if None in assignee.values():
+        raise FieldError("assignee", _("结对人不存在或不在本街道。"))
+    made = services.assign(
+        actor=user,
+        recipient=r,
+        role=payload.role,
+        kind=payload.kind,
+        duties=payload.duties,
+        expected=payload.expected,
+        **assignee,
+    )
+    return 201, _assignment(made)
+
+
+@router.post("/assignments/{pk}/end", response={200: CareAssignmentFullOut, **ERRORS}, summary="结束结对")
+def end_assignment(request: HttpRequest, pk: int):
+    user = request.auth
+    item = selectors.assignment_for(user, pk)
+    return _assignment(services.end_assignment(actor=user, assignment=item))
 
 
 def _figure_row(row) -> dict:

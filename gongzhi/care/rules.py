@@ -5,7 +5,9 @@ as the registry's tags (not the dispatch centre, not the handling units)."""
 
 from __future__ import annotations
 
-from gongzhi.core.rules import in_scope, role
+import rules
+
+from gongzhi.core.rules import area_of, contains, in_scope, role
 
 CARE_READERS = role("auditor", "leader", "neighbourhood", "gridworker")
 CARE_WORKERS = role("leader", "neighbourhood", "gridworker")
@@ -14,10 +16,22 @@ CARE_MANAGERS = role("leader", "neighbourhood")
 ALERTED_IN_NEIGHBOURHOOD = role("neighbourhood")
 ALERTED_IN_SUBDISTRICT = role("leader")
 
+
+@rules.predicate
+def scope_overlaps(user, obj) -> bool:
+    """The object's area is inside the user's scope or contains it: a grid worker sees the
+    subdistrict-wide saved group that finds the people of their grid."""
+    scope, area = getattr(user, "scope", None), area_of(obj)
+    return contains(scope, area) or contains(area, scope)
+
+
 RULES = {
     "care.view": CARE_READERS & in_scope,
     "care.check_in": CARE_WORKERS & in_scope,
     "care.manage": CARE_MANAGERS & in_scope,
+    "caregroup.view": CARE_READERS & scope_overlaps,
+    "careassignment.view": CARE_READERS & in_scope,
+    "care.map": CARE_READERS & in_scope,
     "carealert.view": CARE_READERS & in_scope,
     "carealert.handle": CARE_WORKERS & in_scope,
 }
@@ -26,4 +40,6 @@ RULES = {
 LISTINGS = {
     "care.view": "gongzhi.care.selectors.recipients_for",
     "carealert.view": "gongzhi.care.selectors.alerts_for",
+    "caregroup.view": "gongzhi.care.selectors.groups_for",
+    "careassignment.view": "gongzhi.care.selectors.assignments_for",
 }

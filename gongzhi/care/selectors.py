@@ -10,13 +10,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
-from gongzhi.care.models import REACHED, Alert, AlertState, Assignment, CheckIn, Due, Recipient
-from gongzhi.care.rules import CARE_READERS
+from gongzhi.care.models import (
+    REACHED,
+    Alert,
+    AlertState,
+    AssigneeKind,
+    Assignment,
+    CareGroup,
+    CheckIn,
+    Due,
+    Recipient,
+)
+from gongzhi.care.rules import CARE_READERS, CARE_WORKERS
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import NotFound
 from gongzhi.registry import selectors as registry
 from gongzhi.territory.models import Area
-from gongzhi.territory.scope import scoped
+from gongzhi.territory.scope import overlapping, scoped
 
 
 def recipients_for(user: User) -> QuerySet[Recipient]:
@@ -28,6 +38,77 @@ def recipient_for(user: User, pk: int) -> Recipient:
     if recipient is None:
         raise NotFound()
     return recipient
+
+
+def groups_for(user: User) -> QuerySet[CareGroup]:
+    """Saved groups whose area is inside the user's scope or contains it."""
+    if not CARE_READERS.held_by(user):
+        return CareGroup.objects.none()
+    return overlapping(CareGroup.objects.all(), user)
+
+
+def group_for(user: User, pk: int) -> CareGroup:
+    group = groups_for(user).select_related("area").filter(pk=pk).first()
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def assignments_for(user: User) -> QuerySet[Assignment]:
+    return scoped(Assignment.objects.all(), user, roles=CARE_READERS)
+
+
+def assignment_for(user: User, pk: int) -> Assignment:
+    assignment = (
+        assignments_for(user)
+        .select_related("recipient__resident", "user", "volunteer", "organization")
+        .filter(pk=pk)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound()
+    return assignment
+
+
+@dataclass
+class Candidates:
+    """Who may be assigned to a cared-for person, for the assignment form."""
+
+    staff: list
+    volunteers: list
+    units: list
+
+
+def candidates_for(recipient: Recipient) -> Candidates:
+    """Staff who may do contacts where the person lives, the active volunteers and the
+    organisations (alliance member units) of the person's subdistrict."""
+    from gongzhi.registry.models import Organization
+    from gongzhi.volunteers.models import Volunteer
+
+    ancestors = [int(x) for x in recipient.area.path.strip("/").split("/") if x]
+    staff = [
+        u
+        for u in User.objects.filter(
+            is_active=True, scope_id__in=ancestors, groups__name__in=CARE_WORKERS.codes
+        )
+        .select_related("scope")
+        .distinct()
+        .order_by("username")
+        if permissions.has(u, "care.check_in", recipient)
+    ]
+    volunteers = list(
+        Volunteer.objects.filter(subdistrict_id=recipient.subdistrict_id, active=True).order_by("name", "pk")[
+            :500
+        ]
+    )
+    units = list(
+        Organization.objects.filter(subdistrict_id=recipient.subdistrict_id).order_by("name", "pk")[:500]
+    )
+    return Candidates(staff, volunteers, units)
+
+
+STAFF_KINDS = (AssigneeKind.GRIDWORKER, AssigneeKind.NEIGHBOURHOOD)
+VOLUNTEER_KINDS = (AssigneeKind.VOLUNTEER, AssigneeKind.NEIGHBOUR)
 
 
 def dues_for(user: User) -> QuerySet[Due]:

@@ -54,6 +54,13 @@ from gongzhi.volunteers.models import RecordSource, Volunteer
 __all__ = ["CaseSpec"]
 
 BACKDATE_DAYS = 7
+# Most to least frequent: a policy may not contact a high-risk person less often than a low one.
+RISK_FREQUENCY_ORDER = {
+    Frequency.DAILY: 0,
+    Frequency.TWICE_WEEKLY: 1,
+    Frequency.WEEKLY: 2,
+    Frequency.MONTHLY: 3,
+}
 
 
 def policy_for(subdistrict_id: int) -> CarePolicy:
@@ -109,12 +116,17 @@ def save_group(
     tags: list[Tag],
     min_age: int | None = None,
     risk: str = Risk.MEDIUM,
+    active: bool = True,
     group: CareGroup | None = None,
 ) -> CareGroup:
+    """Create or change a saved query (the sweep enrols and ends people by it). Editing locks the
+    group, so two people saving it at once are applied one after the other, never mixed."""
     permissions.require(actor, "care.manage", area)
     name = (name or "").strip()
     if not name:
         raise FieldError("name", _("请填写人群名称。"))
+    if len(name) > 60:
+        raise FieldError("name", _("人群名称不能超过60个字。"))
     if not tags:
         raise FieldError("tags", _("请至少选择一个标签。"))
     if area.subdistrict_id is None:
@@ -125,20 +137,90 @@ def save_group(
         raise FieldError("risk", _("请选择风险等级。"))
     if min_age is not None and not 0 <= min_age <= 120:
         raise FieldError("min_age", _("年龄应在0到120之间。"))
+    before: dict = {}
     if group is None:
         group = CareGroup(subdistrict_id=area.subdistrict_id)
     else:
+        group = CareGroup.objects.select_for_update().select_related("area").get(pk=group.pk)
         permissions.require(actor, "care.manage", group)
-    group.area, group.name, group.min_age, group.risk = area, name[:60], min_age, risk
+        if group.subdistrict_id != area.subdistrict_id:
+            raise FieldError("area", _("人群不能移到其他街道。"))
+        before = {
+            "area": group.area_id,
+            "name": group.name,
+            "tags": sorted(group.tags.values_list("pk", flat=True)),
+            "min_age": group.min_age,
+            "risk": group.risk,
+            "active": group.active,
+        }
+    group.area, group.name, group.min_age, group.risk, group.active = area, name, min_age, risk, active
     group.save()
     group.tags.set(tags)
     audit.record(
         actor=actor,
         action="care.group_save",
         target=group,
-        data={"tags": [t.pk for t in tags], "min_age": min_age},
+        data={
+            "before": before,
+            "area": area.pk,
+            "tags": sorted(t.pk for t in tags),
+            "min_age": min_age,
+            "risk": risk,
+            "active": active,
+        },
     )
     return group
+
+
+@transaction.atomic
+def save_policy(
+    *,
+    actor: User,
+    subdistrict: Area,
+    high: str,
+    medium: str,
+    low: str,
+    margin_days: int,
+    subdistrict_after_days: int,
+    not_reached_limit: int,
+) -> CarePolicy:
+    """Set a subdistrict's contact frequencies per risk level and its alert margins. Applies to
+    the next due of each person (an open due keeps its day)."""
+    if subdistrict.kind != "subdistrict":
+        raise FieldError("subdistrict", _("关爱规则按街道设置。"))
+    permissions.require(actor, "care.manage", subdistrict)
+    for field, value in (("high", high), ("medium", medium), ("low", low)):
+        if value not in Frequency.values:
+            raise FieldError(field, _("请选择联系频次。"))
+    if RISK_FREQUENCY_ORDER[high] > RISK_FREQUENCY_ORDER[medium] or (
+        RISK_FREQUENCY_ORDER[medium] > RISK_FREQUENCY_ORDER[low]
+    ):
+        raise FieldError("high", _("风险越高，联系应越频繁（高 ≥ 中 ≥ 低）。"))
+    for field, value, low_limit, high_limit in (
+        ("margin_days", margin_days, 0, 10),
+        ("subdistrict_after_days", subdistrict_after_days, 1, 20),
+        ("not_reached_limit", not_reached_limit, 1, 5),
+    ):
+        if not isinstance(value, int) or not low_limit <= value <= high_limit:
+            raise FieldError(
+                field, _("数值应在%(low)s到%(high)s之间。") % {"low": low_limit, "high": high_limit}
+            )
+    CarePolicy.objects.get_or_create(subdistrict=subdistrict)
+    policy = CarePolicy.objects.select_for_update().get(subdistrict=subdistrict)
+    fields = ["high", "medium", "low", "margin_days", "subdistrict_after_days", "not_reached_limit"]
+    before = {f: getattr(policy, f) for f in fields}
+    for field, value in zip(
+        fields, (high, medium, low, margin_days, subdistrict_after_days, not_reached_limit), strict=True
+    ):
+        setattr(policy, field, value)
+    policy.save()
+    audit.record(
+        actor=actor,
+        action="care.policy_save",
+        target=subdistrict,
+        data={"before": before, "after": {f: getattr(policy, f) for f in fields}},
+    )
+    return policy
 
 
 def group_residents(group: CareGroup, *, on: dt.date):
@@ -238,6 +320,8 @@ def enrol(
         recipient.active, recipient.ended_on, recipient.manual = True, None, True
         recipient.risk, recipient.reasons = risk, reasons[:200]
         recipient.save()
+    # On today's round at once, not at the next sweep.
+    schedule_next(recipient, after=last_contact_day(recipient))
     audit.record(actor=actor, action="care.enrol", target=recipient, data={"risk": risk})
     return recipient
 
@@ -280,12 +364,19 @@ def assign(
     volunteer: Volunteer | None = None,
     organization: Organization | None = None,
     duties: str = "",
+    expected: int | None = None,
     today: dt.date | None = None,
 ) -> Assignment:
-    """Make someone the primary (or back-up) carer; the one holding that role before steps down."""
-    recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    """Make someone the primary (or back-up) carer; the one holding that role before steps down.
+
+    `expected` is the assignment the editor saw in that role (its id, 0 for none): when someone
+    else changed the role meanwhile, nothing is written and the editor is told (of two people
+    editing the same assignment at once exactly one wins). None skips the check (the demo)."""
+    recipient = Recipient.objects.select_for_update(of=("self",)).select_related("area").get(pk=recipient.pk)
     permissions.require(actor, "care.manage", recipient)
     today = today or timezone.localdate()
+    if not recipient.active:
+        raise Conflict(_("该对象已不在关爱名单中。"))
     if role not in AssigneeRole.values:
         raise FieldError("role", _("请选择主责或备岗。"))
     if kind not in AssigneeKind.values:
@@ -304,12 +395,20 @@ def assign(
             raise FieldError("assignee", _("请选择本街道在册的志愿者。"))
     elif organization is None or organization.subdistrict_id != recipient.subdistrict_id:
         raise FieldError("assignee", _("请选择本街道的成员单位。"))
+    duties = (duties or "").strip()
+    if len(duties) > 200:
+        raise FieldError("duties", _("职责说明不能超过200个字。"))
+    current = Assignment.objects.filter(recipient=recipient, role=role, active=True).first()
+    if expected is not None and (current.pk if current else 0) != expected:
+        raise Conflict(_("该结对刚被他人修改，请刷新后再试。"))
     other = Assignment.objects.filter(recipient=recipient, active=True).exclude(role=role)
     if other.filter(user=user, volunteer=volunteer, organization=organization).exists():
         raise FieldError("assignee", _("主责和备岗不能是同一人。"))
-    Assignment.objects.filter(recipient=recipient, role=role, active=True).update(
-        active=False, ended_on=today
-    )
+    before = None
+    if current is not None:
+        before = {"id": current.pk, "kind": current.kind, "assignee": str(current.assignee)}
+        current.active, current.ended_on = False, today
+        current.save(update_fields=["active", "ended_on", "updated_at"])
     assignment = Assignment.objects.create(
         subdistrict_id=recipient.subdistrict_id,
         area_id=recipient.area_id,
@@ -319,10 +418,41 @@ def assign(
         user=user,
         volunteer=volunteer,
         organization=organization,
-        duties=(duties or "").strip()[:200],
+        duties=duties,
         started_on=today,
     )
-    audit.record(actor=actor, action="care.assign", target=recipient, data={"role": role, "kind": kind})
+    audit.record(
+        actor=actor,
+        action="care.assign",
+        target=recipient,
+        data={
+            "role": role,
+            "kind": kind,
+            "assignment": assignment.pk,
+            "assignee": str(assignment.assignee),
+            "before": before,
+        },
+    )
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(*, actor: User, assignment: Assignment, today: dt.date | None = None) -> Assignment:
+    """End an assignment (the volunteer moved away, the shop closed); the role stays empty until
+    someone new is assigned. Ending one already ended is refused."""
+    recipient = Recipient.objects.select_for_update(of=("self",)).get(pk=assignment.recipient_id)
+    assignment = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
+    permissions.require(actor, "care.manage", recipient)
+    if not assignment.active:
+        raise Conflict(_("该结对已经结束。"))
+    assignment.active, assignment.ended_on = False, today or timezone.localdate()
+    assignment.save(update_fields=["active", "ended_on", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="care.assignment_end",
+        target=recipient,
+        data={"assignment": assignment.pk, "role": assignment.role, "assignee": str(assignment.assignee)},
+    )
     return assignment
 
 

@@ -110,7 +110,15 @@ def people(request: HttpRequest) -> HttpResponse:
     risk = request.GET.get("risk", "")
     if risk:
         qs = qs.filter(risk=risk)
-    return render(request, "care/people.html", {"page": page_of(request, qs, 50), "risk": risk})
+    return render(
+        request,
+        "care/people.html",
+        {
+            "page": page_of(request, qs, 50),
+            "risk": risk,
+            "can_enrol": permissions.has(user, "care.manage", user.scope),
+        },
+    )
 
 
 @staff_page

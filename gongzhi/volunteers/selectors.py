@@ -182,25 +182,3 @@ def figures(user: User, *, days: int = 90, today: dt.date | None = None) -> Figu
         no_shows=signups_for(user).filter(state="no_show").count(),
         party_members=counts["party"],
     )
-
-
-def party_summary(user: User, *, year: int) -> list[dict]:
-    """在职党员双报到: each party member's service of the year, for their unit's party organisation."""
-    records = records_for(user).filter(volunteer__party_member=True, started_at__year=year)
-    rows = (
-        records.values(
-            "volunteer_id", "volunteer__name", "volunteer__party_unit__name", "volunteer__area__name"
-        )
-        .annotate(times=Count("id"), hours=Sum("hours"))
-        .order_by("volunteer__party_unit__name", "volunteer__name")
-    )
-    return [
-        {
-            "name": r["volunteer__name"],
-            "party_unit__name": r["volunteer__party_unit__name"],
-            "area__name": r["volunteer__area__name"],
-            "times": r["times"],
-            "hours": r["hours"],
-        }
-        for r in rows
-    ]

@@ -4,8 +4,7 @@ and sign-ups, small good deeds, the points shop, the export for the city platfor
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 from functools import wraps
 
 import segno
@@ -20,7 +19,9 @@ from gongzhi.accounts.models import AccessLog
 from gongzhi.cases import phonecodes
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
+from gongzhi.registry.validators import FieldError
 from gongzhi.registry.web import int_or_none, page_of, staff_page
+from gongzhi.volunteers import export as export_rows
 from gongzhi.volunteers import ledger, selectors, services, transitions
 from gongzhi.volunteers.models import (
     DeedState,
@@ -212,81 +213,48 @@ def shop(request: HttpRequest) -> HttpResponse:
     )
 
 
-EXPORT_FIELDS = [
-    "姓名",
-    "手机号（脱敏）",
-    "服务内容",
-    "服务地点",
-    "开始时间",
-    "结束时间",
-    "服务时长（小时）",
-    "来源",
-    "记录人",
-]
+def _date_or_none(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise FieldError("date", _("日期格式应为 2026-01-31。")) from None
 
 
 @staff_page
 def export(request: HttpRequest) -> HttpResponse:
-    """Service records for the city volunteer platform (CSV, or xlsx with ?format=xlsx);
-    ?kind=party gives the yearly summary of 在职党员 per unit party organisation."""
+    """Service records for the city volunteer platform (CSV, or xlsx with ?format=xlsx; ?from=
+    and ?to= limit the dates); ?kind=credentials the training, awards and evaluations;
+    ?kind=party&year= the yearly summary of 在职党员, ?kind=party_units the same per unit."""
     user = request.user
     _require(user, "volunteer.export")
-    fmt = request.GET.get("format", "csv")
-    if request.GET.get("kind") == "party":
-        year = int_or_none(request.GET.get("year")) or timezone.localdate().year
-        header = ["工作单位党组织", "姓名", "报到居民区", "年度", "服务次数", "服务时长（小时）"]
-        rows = [
-            [r["party_unit__name"] or "", r["name"], r["area__name"], year, r["times"], r["hours"]]
-            for r in selectors.party_summary(user, year=year)
-        ]
-        name = f"party-service-{year}"
-    else:
-        header = EXPORT_FIELDS
-        records = (
-            selectors.records_for(user).select_related("volunteer", "recorded_by").order_by("started_at")
+    kind = request.GET.get("kind", "records")
+    year = int_or_none(request.GET.get("year")) or timezone.localdate().year
+    if kind == "party":
+        sheet = export_rows.party_summary(user, year=year)
+    elif kind == "party_units":
+        sheet = export_rows.party_units(user, year=year)
+    elif kind == "credentials":
+        sheet = export_rows.credentials(user)
+    elif kind == "records":
+        sheet = export_rows.service_records(
+            user,
+            since=_date_or_none(request.GET.get("from")),
+            until=_date_or_none(request.GET.get("to")),
         )
-        rows = [
-            [
-                r.volunteer.name,
-                r.volunteer.phone_mask,
-                r.activity,
-                r.place,
-                timezone.localtime(r.started_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(r.ended_at).strftime("%Y-%m-%d %H:%M"),
-                str(r.hours),
-                r.get_source_display(),
-                str(r.recorded_by or ""),
-            ]
-            for r in records.iterator()
-        ]
-        name = "volunteer-service-records"
+    else:
+        raise FieldError("kind", _("未知的导出类型。"))
     AccessLog.objects.create(
-        user=user, action="export:volunteer_records", object_type="volunteer", reason=name
+        user=user, action="export:volunteer_records", object_type="volunteer", reason=sheet.name
     )
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
+    if request.GET.get("format") == "xlsx":
         response = HttpResponse(
-            buffer.getvalue(),
+            export_rows.as_xlsx(sheet),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        response["Content-Disposition"] = f'attachment; filename="{sheet.name}.xlsx"'
         return response
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(
-        ("\ufeff" + text.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response = HttpResponse(export_rows.as_csv(sheet), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{sheet.name}.csv"'
     return response
 
 
