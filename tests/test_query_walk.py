@@ -21,7 +21,7 @@ KNOWN_GROWING: dict[tuple[str, str], str] = {
 }
 
 
-@pytest.mark.timeout(1800)  # builds its own demo: ~3 minutes idle, 14 on a machine shared by four runs
+@pytest.mark.timeout(1800)  # builds its own demo: 9-14 minutes on the loaded 2-core machine (docs/scale.md)
 def test_no_menu_page_sends_more_queries_on_more_data(db, client):
     sizes = DemoSizes(seed=7, cases=30)
     sizes.build()
