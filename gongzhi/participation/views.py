@@ -101,7 +101,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "overdue": items.filter(due_at__lt=timezone.now())
             .exclude(status__in=["done", "verified", "closed"])
             .count(),
-            "campaigns": selectors.campaigns_for(user)[:10],
+            "campaigns": selectors.campaigns_for(user).select_related("area")[:10],
             "meetings": selectors.meetings_for(user).select_related("topic")[:8],
             "board_area": user.scope,
             "can_campaign": permissions.has(user, "participation.campaign.manage", user.scope),
