@@ -46,9 +46,9 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "page": page_of(request, visits, 30),
             "mine": request.GET.get("mine") == "1",
-            "campaigns": selectors.campaigns_for(user).filter(ends_on__gte=today - dt.timedelta(days=90))[
-                :20
-            ],
+            "campaigns": selectors.campaigns_for(user)
+            .select_related("area")
+            .filter(ends_on__gte=today - dt.timedelta(days=90))[:20],
             "can_create": permissions.has(user, "visit.create", user.scope),
             "can_manage": permissions.has(user, "campaign.manage", user.scope),
             "today": today,
