@@ -819,3 +819,185 @@ def public_board(request: HttpRequest, area_id: int, board: str = ""):
 )
 def public_suggestion(request: HttpRequest, ref: str):
     return suggestion_out(selectors.public_suggestion(ref))
+
+
+# ---------------------------------------------------------------- ballots (民生实事票决)
+
+
+class ParticipationBallotOptionOut(Schema):
+    id: int
+    title: str
+    description: str
+    budget: str | None
+    project_id: int | None
+    votes: int | None = Field(description="online votes; null until the vote has closed")
+    paper_votes: int | None = Field(description="paper votes; null until the vote has closed")
+    rank: int | None = None
+    recommended: bool | None = None
+    tied_at_line: bool | None = None
+
+
+class ParticipationBallotOut(Schema):
+    id: int
+    ref: str
+    title: str
+    question: str
+    area_id: int
+    pick: int
+    opens_on: dt.date
+    closes_on: dt.date
+    status: str
+    voters: int
+    paper_ballots: int
+    options: list[ParticipationBallotOptionOut]
+    actions: list[str]
+
+
+class ParticipationBallotIn(Schema):
+    area_id: int
+    title: str
+    question: str = ""
+    pick: int = 1
+    opens_on: dt.date
+    closes_on: dt.date
+
+
+class ParticipationBallotOptionIn(Schema):
+    title: str
+    description: str = ""
+    budget: str | None = None
+    project_id: int | None = None
+
+
+class ParticipationPaperIn(Schema):
+    ballots: int = Field(description="paper ballots counted")
+    counts: dict[int, int] = Field(description="option id → paper votes")
+
+
+def ballot_out(b, user=None) -> dict:
+    counted = b.status in ("closed", "published")
+    ranks = {r.option.pk: r for r in services.result(b)} if counted else {}
+    options = []
+    for o in b.options.all():
+        r = ranks.get(o.pk)
+        options.append(
+            {
+                "id": o.pk,
+                "title": o.title,
+                "description": o.description,
+                "budget": str(o.budget) if o.budget is not None else None,
+                "project_id": o.project_id,
+                "votes": o.votes if counted else None,
+                "paper_votes": o.paper_votes if counted else None,
+                "rank": r.rank if r else None,
+                "recommended": r.recommended if r else None,
+                "tied_at_line": r.tied_at_line if r else None,
+            }
+        )
+    actions = []
+    if user is not None:
+        actions = [
+            a
+            for a in transitions.actions_from("ballot", b.status)
+            if permissions.has(user, transitions.permission("ballot", a), b)
+        ]
+    return {
+        "id": b.pk,
+        "ref": b.ref,
+        "title": b.title,
+        "question": b.question,
+        "area_id": b.area_id,
+        "pick": b.pick,
+        "opens_on": b.opens_on,
+        "closes_on": b.closes_on,
+        "status": b.status,
+        "voters": b.voters,
+        "paper_ballots": b.paper_ballots,
+        "options": options,
+        "actions": actions,
+    }
+
+
+@router.get("/ballots", response={200: list[ParticipationBallotOut], **ERRORS}, summary="实事票决")
+def ballots(request: HttpRequest, query: Query[ParticipationPageQuery]):
+    qs = _page(selectors.ballots_for(request.auth).prefetch_related("options"), query)
+    return [ballot_out(b, request.auth) for b in qs]
+
+
+@router.get("/ballots/{pk}", response={200: ParticipationBallotOut, **ERRORS}, summary="一次实事票决")
+def ballot(request: HttpRequest, pk: int):
+    return ballot_out(selectors.ballot_for(request.auth, pk), request.auth)
+
+
+@router.post("/ballots", response={201: ParticipationBallotOut, **ERRORS}, summary="新建实事票决")
+def ballot_create(request: HttpRequest, body: ParticipationBallotIn):
+    user = request.auth
+    b = services.create_ballot(
+        actor=user,
+        area=_area(user, body.area_id),
+        title=body.title,
+        question=body.question,
+        pick=body.pick,
+        opens_on=body.opens_on,
+        closes_on=body.closes_on,
+    )
+    return 201, ballot_out(b, user)
+
+
+@router.post(
+    "/ballots/{pk}/options", response={201: ParticipationBallotOut, **ERRORS}, summary="添加候选项目"
+)
+def ballot_option(request: HttpRequest, pk: int, body: ParticipationBallotOptionIn):
+    user = request.auth
+    b = selectors.ballot_for(user, pk)
+    project = None
+    if body.project_id is not None:
+        project = selectors.project_for(user, body.project_id)
+    services.add_option(
+        actor=user,
+        ballot=b,
+        title=body.title,
+        description=body.description,
+        budget=body.budget,
+        project=project,
+    )
+    return 201, ballot_out(selectors.ballot_for(user, pk), user)
+
+
+@router.post(
+    "/ballots/{pk}/actions/{action}",
+    response={200: ParticipationBallotOut, **ERRORS},
+    summary="开始、截止、公布或取消票决",
+)
+def ballot_act(request: HttpRequest, pk: int, action: str):
+    user = request.auth
+    b = selectors.ballot_for(user, pk)
+    if action not in transitions.MACHINES["ballot"]:
+        raise NotFound(_("未知的操作。"))
+    services.act_on_ballot(actor=user, ballot=b, action=action)
+    return ballot_out(selectors.ballot_for(user, pk), user)
+
+
+@router.post("/ballots/{pk}/paper", response={200: ParticipationBallotOut, **ERRORS}, summary="录入纸质选票")
+def ballot_paper(request: HttpRequest, pk: int, body: ParticipationPaperIn):
+    user = request.auth
+    b = selectors.ballot_for(user, pk)
+    services.record_paper_votes(actor=user, ballot=b, ballots_counted=body.ballots, counts=body.counts)
+    return ballot_out(selectors.ballot_for(user, pk), user)
+
+
+@router.get(
+    "/public/ballots/{ref}",
+    auth=None,
+    response={200: ParticipationBallotOut, 404: ErrorOut, 422: ErrorOut},
+    summary="一次公开的实事票决（票数在公布后才公开）",
+)
+def public_ballot(request: HttpRequest, ref: str):
+    b = selectors.public_ballots().filter(ref=ref).first()
+    if b is None:
+        raise NotFound()
+    out = ballot_out(b)
+    if b.status != "published":
+        for o in out["options"]:
+            o.update(votes=None, paper_votes=None, rank=None, recommended=None, tied_at_line=None)
+    return out

@@ -19,7 +19,14 @@ from gongzhi.accounts.models import Unit, UnitKind, User
 from gongzhi.cases import phonecodes
 from gongzhi.cases.models import Case, Category
 from gongzhi.participation import services
-from gongzhi.participation.models import Suggestion, Support
+from gongzhi.participation.models import (
+    Ballot,
+    BallotChoice,
+    BallotOption,
+    BallotVote,
+    Suggestion,
+    Support,
+)
 from gongzhi.territory.models import Area, AreaKind
 
 CAMPAIGNS = {
@@ -184,6 +191,7 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         counts = _campaigns(rng, subdistrict, short, leader, dispatcher, neighbourhoods, now)
         committee_items = _committees(rng, subdistrict, short, leader, now)
         projects = _projects(rng, subdistrict, leader, neighbourhoods, now)
+        _ballots(rng, subdistrict, short, leader, now)
         if stdout:
             stdout.write(
                 f"participation: {subdistrict.name} {counts} 条建议、{committee_items} 项清单事项、{projects} 个社区项目\n"
@@ -462,3 +470,72 @@ def _projects(rng, subdistrict, leader, neighbourhoods, now) -> int:
                 services.act_on_item(actor=leader, item=project.task, action="finish", now=at)
             project = services.advance_project(actor=leader, project=project, action=step, data=data, now=at)
     return len(PROJECTS)
+
+
+BALLOT_CANDIDATES = [
+    ("老旧小区加装电梯（第二批）", 2400000),
+    ("口袋公园改造", 600000),
+    ("非机动车集中充电棚", 350000),
+    ("适老化改造（扶手、防滑）100户", 300000),
+    ("社区食堂助餐点", 800000),
+    ("雨污混接改造", 1200000),
+    ("弄堂路面翻修", 500000),
+    ("楼道照明更新", 150000),
+    ("社区微型消防站", 200000),
+    ("居民区智能门禁", 450000),
+    ("垃圾厢房升级", 280000),
+    ("少儿托管点", 320000),
+]
+
+
+def _fake_votes(rng: random.Random, ballot: Ballot, n: int, weights: list[float], at: dt.datetime) -> None:
+    """The demo's online votes, written directly (like _fake_supports): n phones, each choosing
+    1..pick candidates by the weights, without sending n one-time codes through the outbox."""
+    options = list(ballot.options.order_by("position"))
+    for i in range(n):
+        digest = hashlib.sha256(f"demo:{ballot.ref}:{i}".encode()).hexdigest()
+        vote = BallotVote.objects.create(ballot=ballot, phone_digest=digest, created_at=at)
+        k = rng.randint(max(1, ballot.pick - 3), ballot.pick)
+        chosen: set[int] = set()
+        while len(chosen) < k:
+            chosen.add(rng.choices(range(len(options)), weights=weights)[0])
+        BallotChoice.objects.bulk_create(BallotChoice(vote=vote, option=options[j]) for j in chosen)
+        BallotOption.objects.filter(pk__in=[options[j].pk for j in chosen]).update(votes=F("votes") + 1)
+    Ballot.objects.filter(pk=ballot.pk).update(voters=F("voters") + n)
+
+
+def _ballots(rng: random.Random, subdistrict: Area, short: str, leader: User, now: dt.datetime) -> None:
+    """Last year's 民生实事票决 (12 选 10, online and paper votes, published) and this year's, open."""
+    today = timezone.localdate(now)
+    for year_back, status in ((1, "published"), (0, "open")):
+        opens = today - dt.timedelta(days=365 * year_back + 5)
+        at = timezone.make_aware(dt.datetime.combine(opens, dt.time(9)))
+        ballot = services.create_ballot(
+            actor=leader,
+            area=subdistrict,
+            title=f"{today.year - year_back + 1}年{short}街道民生实事项目票决",
+            question="从下列候选项目中选出明年办理的民生实事，每人最多选 10 项。结果报街道居民代表会议。",
+            pick=10,
+            opens_on=opens,
+            closes_on=opens + dt.timedelta(days=14),
+            now=at,
+        )
+        for title, budget in BALLOT_CANDIDATES:
+            services.add_option(actor=leader, ballot=ballot, title=title, budget=budget, now=at)
+        ballot = services.act_on_ballot(actor=leader, ballot=ballot, action="open", now=at)
+        weights = [rng.uniform(0.4, 1.0) for _ in BALLOT_CANDIDATES]
+        _fake_votes(rng, ballot, 180 if status == "published" else 60, weights, at + dt.timedelta(days=2))
+        if status == "published":
+            closed = at + dt.timedelta(days=15)
+            ballot = services.act_on_ballot(actor=leader, ballot=ballot, action="close", now=closed)
+            paper = 90
+            counts = {
+                o.pk: min(paper, int(paper * 0.8 * w))
+                for o, w in zip(ballot.options.order_by("position"), weights, strict=True)
+            }
+            services.record_paper_votes(
+                actor=leader, ballot=ballot, ballots_counted=paper, counts=counts, now=closed
+            )
+            services.act_on_ballot(
+                actor=leader, ballot=ballot, action="publish", now=closed + dt.timedelta(days=1)
+            )

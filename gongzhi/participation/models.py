@@ -702,6 +702,114 @@ class Project(Placed):
         return self.title
 
 
+# ---------------------------------------------------------------- ballots (民生实事票决 / 实事推荐)
+
+
+class BallotStatus(models.TextChoices):
+    DRAFT = "draft", _("准备中")
+    OPEN = "open", _("投票中")
+    CLOSED = "closed", _("已截止（计票中）")
+    PUBLISHED = "published", _("结果已公布")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Ballot(Placed):
+    """A vote of the residents of an area on which of the candidate projects (实事项目) go ahead:
+    each verified phone picks at most `pick` of the candidates (差额: more candidates than picks),
+    paper votes counted at the polling station are added per candidate before the result, and the
+    `pick` candidates with the most votes are recommended (票荐) to the residents' representatives.
+    """
+
+    ref = models.CharField(_("编号"), max_length=24, unique=True)
+    title = models.CharField(_("名称"), max_length=80)
+    question = models.TextField(_("说明"), blank=True)
+    pick = models.PositiveSmallIntegerField(_("每人最多选"), default=1)
+    opens_on = models.DateField(_("开始日期"))
+    closes_on = models.DateField(_("截止日期"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=BallotStatus.choices, default=BallotStatus.DRAFT, db_index=True
+    )
+    voters = models.PositiveIntegerField(_("网上投票人数"), default=0)
+    paper_ballots = models.PositiveIntegerField(_("纸质选票张数"), default=0)
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("实事票决")
+        verbose_name_plural = _("实事票决")
+        ordering = ["-opens_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pick__gte=1), name="participation_ballot_pick"),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=F("opens_on")), name="participation_ballot_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BallotOption(models.Model):
+    """A candidate project of a ballot; `votes` counts the online choices (kept equal to the
+    rows of BallotChoice, checked by a test), `paper_votes` the counted paper ballots."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="options")
+    title = models.CharField(_("候选项目"), max_length=80)
+    description = models.TextField(_("内容"), blank=True)
+    budget = models.DecimalField(_("预算（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("对应社区项目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("来源建议"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    votes = models.PositiveIntegerField(_("网上票数"), default=0)
+    paper_votes = models.PositiveIntegerField(_("纸质票数"), default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ballot", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def total(self) -> int:
+        return self.votes + self.paper_votes
+
+
+class BallotVote(models.Model):
+    """One verified phone's vote in a ballot (the phone kept only as a keyed digest)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
+    phone_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "phone_digest"], name="participation_ballot_vote_once")
+        ]
+
+
+class BallotChoice(models.Model):
+    vote = models.ForeignKey(BallotVote, on_delete=models.CASCADE, related_name="choices")
+    option = models.ForeignKey(BallotOption, on_delete=models.CASCADE, related_name="choices")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "option"], name="participation_ballot_choice_once")
+        ]
+
+
 # ---------------------------------------------------------------- the timeline
 
 

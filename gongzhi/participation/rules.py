@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import rules
 
-from gongzhi.core.rules import in_scope, role
+from gongzhi.core.rules import area_of, contains, in_scope, role
 
 # Staff who read everything of participation in their scope.
 READERS = role("auditor", "leader", "dispatcher", "neighbourhood", "gridworker")
@@ -29,6 +29,14 @@ def owner_member(user, item) -> bool:
     return item.co_owners.filter(pk=unit_id).exists()
 
 
+@rules.predicate
+def overlaps_scope(user, obj) -> bool:
+    """The object's area lies in the user's scope or contains it (a subdistrict-wide ballot is
+    seen by the grid workers of that subdistrict), as territory.scope.overlapping lists them."""
+    scope, area = getattr(user, "scope", None), area_of(obj)
+    return contains(scope, area) or contains(area, scope)
+
+
 RULES = {
     "participation.view": READERS | HANDLERS,
     "participation.campaign.manage": role("leader", "neighbourhood") & in_scope,
@@ -51,6 +59,8 @@ RULES = {
     "participation.item.verify": role("leader", "neighbourhood") & in_scope,
     "participation.project.view": READERS & in_scope,
     "participation.project.manage": role("leader", "neighbourhood") & in_scope,
+    "participation.ballot.view": READERS & overlaps_scope,
+    "participation.ballot.manage": role("leader", "neighbourhood") & in_scope,
 }
 
 # Each `*.view` rule and the selector that lists what it allows (checked by the scope matrix test).
@@ -60,4 +70,5 @@ LISTINGS: dict[str, str] = {
     "participation.meeting.view": "gongzhi.participation.selectors.meetings_for",
     "participation.item.view": "gongzhi.participation.selectors.items_for",
     "participation.project.view": "gongzhi.participation.selectors.projects_for",
+    "participation.ballot.view": "gongzhi.participation.selectors.ballots_for",
 }

@@ -11,6 +11,7 @@ from gongzhi.core.errors import NotFound
 from gongzhi.participation.models import (
     CLOSED_ITEM_STATUSES,
     PUBLIC_SUGGESTION_STATUSES,
+    Ballot,
     Campaign,
     Entry,
     ItemStatus,
@@ -40,6 +41,18 @@ def meetings_for(user: User) -> QuerySet[Meeting]:
 
 def projects_for(user: User) -> QuerySet[Project]:
     return scoped(Project.objects.all(), user, roles=READERS)
+
+
+def ballots_for(user: User) -> QuerySet[Ballot]:
+    """Ballots of the user's scope and those of the areas that contain it."""
+    if not READERS.held_by(user):
+        return Ballot.objects.none()
+    return overlapping(Ballot.objects.all(), user)
+
+
+def public_ballots() -> QuerySet[Ballot]:
+    """Ballots the public may see: open, closed (counting) and published; never drafts."""
+    return Ballot.objects.filter(status__in=["open", "closed", "published"]).select_related("area")
 
 
 def items_for(user: User) -> QuerySet[ListItem]:
@@ -91,6 +104,10 @@ def item_for(user: User, pk: int) -> ListItem:
 
 def project_for(user: User, pk: int) -> Project:
     return _one(projects_for(user).select_related("area", "task"), pk=pk)
+
+
+def ballot_for(user: User, pk: int) -> Ballot:
+    return _one(ballots_for(user).select_related("area"), pk=pk)
 
 
 def campaign_for(user: User, pk: int) -> Campaign:

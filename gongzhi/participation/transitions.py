@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.core.errors import InvalidTransition
 from gongzhi.participation.models import (
+    BallotStatus as B,
+)
+from gongzhi.participation.models import (
     ItemStatus as I,
 )
 from gongzhi.participation.models import (
@@ -136,15 +139,25 @@ PROJECT: dict[str, Act] = {
     "shelve": Act(gettext_lazy("搁置"), "participation.project.manage", {s: P.SHELVED for s in _LIVE}),
 }
 
+BALLOT: dict[str, Act] = {
+    "open": Act(gettext_lazy("开始投票"), "participation.ballot.manage", {B.DRAFT: B.OPEN}),
+    "close": Act(gettext_lazy("截止投票"), "participation.ballot.manage", {B.OPEN: B.CLOSED}),
+    "publish": Act(gettext_lazy("公布结果"), "participation.ballot.manage", {B.CLOSED: B.PUBLISHED}),
+    "cancel": Act(
+        gettext_lazy("取消票决"), "participation.ballot.manage", {B.DRAFT: B.CANCELLED, B.OPEN: B.CANCELLED}
+    ),
+}
+
 MACHINES: dict[str, dict[str, Act]] = {
     "suggestion": SUGGESTION,
     "topic": TOPIC,
     "meeting": MEETING,
     "item": ITEM,
     "project": PROJECT,
+    "ballot": BALLOT,
 }
 
-_STATES = {"suggestion": S, "topic": T, "meeting": M, "item": I, "project": P}
+_STATES = {"suggestion": S, "topic": T, "meeting": M, "item": I, "project": P, "ballot": B}
 
 
 def allowed(machine: str, state: str, action: str) -> bool:

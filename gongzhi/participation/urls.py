@@ -1,7 +1,7 @@
 from django.urls import path
 
+from gongzhi.participation import ballot_views, views
 from gongzhi.participation import public_views as public
-from gongzhi.participation import views
 
 app_name = "participation"
 urlpatterns = [
@@ -27,7 +27,14 @@ urlpatterns = [
     path("projects/new/", views.project_new, name="project_new"),
     path("projects/<int:pk>/", views.project, name="project"),
     path("projects/<int:pk>/act/", views.project_act, name="project_act"),
+    path("ballots/", ballot_views.ballots, name="ballots"),
+    path("ballots/new/", ballot_views.ballot_new, name="ballot_new"),
+    path("ballots/<int:pk>/", ballot_views.ballot, name="ballot"),
+    path("ballots/<int:pk>/act/", ballot_views.ballot_act, name="ballot_act"),
     # Public (no account)
+    path("p/ballots/", ballot_views.public_ballots, name="public_ballots"),
+    path("p/ballots/<str:ref>/", ballot_views.public_ballot, name="public_ballot"),
+    path("p/ballots/<str:ref>/code/", ballot_views.public_ballot_code, name="public_ballot_code"),
     path("p/", public.home, name="public_home"),
     path("p/campaigns/<int:pk>/", public.campaign, name="public_campaign"),
     path("p/campaigns/<int:pk>/suggest/", public.suggest, name="public_suggest"),

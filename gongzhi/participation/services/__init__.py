@@ -1,6 +1,15 @@
 """Every write of participation: one function per action, each in one transaction with its
 timeline row (see transitions.py for the one action table)."""
 
+from gongzhi.participation.services.ballots import (
+    act_on_ballot,
+    add_option,
+    cast_vote,
+    create_ballot,
+    record_paper_votes,
+    result,
+    vote_purpose,
+)
 from gongzhi.participation.services.deliberation import (
     MeetingSpec,
     TaskSpec,
@@ -48,6 +57,13 @@ from gongzhi.participation.services.suggestions import (
 )
 
 __all__ = [
+    "act_on_ballot",
+    "add_option",
+    "cast_vote",
+    "create_ballot",
+    "record_paper_votes",
+    "result",
+    "vote_purpose",
     "RUBRIC",
     "SUGGEST_PURPOSE",
     "MeetingSpec",

@@ -1,6 +1,8 @@
 """The permission/scope matrix on both subdistricts for every role: each view rule agrees with
 its selector, and nobody of B sees or acts on A's participation."""
 
+import datetime as dt
+
 import pytest
 from django.utils.module_loading import import_string
 
@@ -27,6 +29,14 @@ def both(world):
             "participation.meeting.view": meeting,
             "participation.item.view": items[1],  # owned by the department
             "participation.project.view": project,
+            # subdistrict-wide: seen by the readers whose scope lies inside it (overlaps_scope)
+            "participation.ballot.view": services.create_ballot(
+                actor=s.users["leader"],
+                area=s.subdistrict,
+                title="民生实事票决",
+                opens_on=dt.date(2026, 11, 1),
+                closes_on=dt.date(2026, 11, 15),
+            ),
         }
     return made
 
@@ -38,6 +48,7 @@ EXPECTED = {
     "participation.meeting.view": {"auditor", "leader", "dispatcher", "neighbourhood", "gridworker"},
     "participation.item.view": {"auditor", "leader", "dispatcher", "neighbourhood", "gridworker", "handler"},
     "participation.project.view": {"auditor", "leader", "dispatcher", "neighbourhood", "gridworker"},
+    "participation.ballot.view": {"auditor", "leader", "dispatcher", "neighbourhood", "gridworker"},
 }
 
 
