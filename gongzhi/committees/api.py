@@ -11,7 +11,8 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from gongzhi.committees import selectors, services, transitions
-from gongzhi.committees.models import Committee, OwnersVote
+from gongzhi.committees import works as works_services
+from gongzhi.committees.models import Audit, Committee, OwnersVote, Works
 from gongzhi.core.errors import DomainError
 from gongzhi.core.schemas import ErrorOut
 from gongzhi.registry.models import Dwelling
@@ -229,3 +230,226 @@ def ballot(request: HttpRequest, pk: int, payload: CommitteesBallotIn):
         floor_area=payload.floor_area,
     )
     return 201, {"id": b.pk, "dwelling_id": b.dwelling_id, "floor_area": b.floor_area, "choice": b.choice}
+
+
+# --- works (维修/改造工程) ------------------------------------------------------------------------
+
+
+class CommitteesWorksIn(Schema):
+    title: str
+    contractor: str
+    amount: Decimal = Field(description="预算金额（元）")
+    funding: str = Field(description="maintenance_fund | public_income | owners | other")
+    proposed_on: dt.date | None = None
+    vote_id: int | None = Field(None, description="a closed, passed owners' vote of the committee")
+
+
+class CommitteesWorksActionIn(Schema):
+    action: str = Field(description="review_price | approve | start | accept | pay | drop")
+    on: dt.date | None = None
+    note: str = ""
+    firm: str = Field("", description="review_price: 审价机构")
+    reviewed_amount: Decimal | None = Field(None, description="review_price: 审定金额（元）")
+    paid_amount: Decimal | None = Field(None, description="pay: 结算金额（元）, default the reviewed amount")
+    vote_id: int | None = Field(None, description="approve: the owners' vote that decided it")
+
+
+class CommitteesWorksOut(Schema):
+    id: int
+    committee_id: int
+    title: str
+    contractor: str
+    amount: Decimal
+    funding: str
+    status: str
+    status_label: str
+    proposed_on: dt.date
+    vote_id: int | None
+    needs_price_review: bool
+    review_firm: str
+    reviewed_amount: Decimal | None
+    reviewed_on: dt.date | None
+    approved_on: dt.date | None
+    started_on: dt.date | None
+    accepted_on: dt.date | None
+    paid_on: dt.date | None
+    paid_amount: Decimal | None
+    actions: list[str]
+
+
+class CommitteesAuditIn(Schema):
+    kind: str = Field(description="annual | renewal | departure")
+    year: int
+    firm: str = ""
+    done_on: dt.date | None = None
+
+
+class CommitteesFindingIn(Schema):
+    text: str
+    remedy: str = ""
+    amount: Decimal | None = None
+    due_on: dt.date
+
+
+class CommitteesFindingOut(Schema):
+    id: int
+    text: str
+    remedy: str
+    amount: Decimal | None
+    due_on: dt.date
+    remedied_on: dt.date | None
+    needs_price_review: bool
+
+
+class CommitteesAuditOut(Schema):
+    id: int
+    committee_id: int
+    kind: str
+    year: int
+    firm: str
+    done_on: dt.date | None
+    findings: list[CommitteesFindingOut]
+
+
+def _works(w: Works) -> dict:
+    return {
+        "id": w.pk,
+        "committee_id": w.committee_id,
+        "title": w.title,
+        "contractor": w.contractor,
+        "amount": w.amount,
+        "funding": w.funding,
+        "status": w.status,
+        "status_label": w.get_status_display(),
+        "proposed_on": w.proposed_on,
+        "vote_id": w.vote_id,
+        "needs_price_review": works_services.needs_price_review(w.amount),
+        "review_firm": w.review_firm,
+        "reviewed_amount": w.reviewed_amount,
+        "reviewed_on": w.reviewed_on,
+        "approved_on": w.approved_on,
+        "started_on": w.started_on,
+        "accepted_on": w.accepted_on,
+        "paid_on": w.paid_on,
+        "paid_amount": w.paid_amount,
+        "actions": [a.code for a in transitions.works_actions_from(w.status)],
+    }
+
+
+def _vote_or_none(request: HttpRequest, vote_id: int | None) -> OwnersVote | None:
+    if vote_id is None:
+        return None
+    vote = selectors.votes_for(request.auth).filter(pk=vote_id).first()
+    if vote is None:
+        raise FieldError("vote_id", "请选择本业委会的业主表决。")
+    return vote
+
+
+def _finding(f) -> dict:
+    return {
+        "id": f.pk,
+        "text": f.text,
+        "remedy": f.remedy,
+        "amount": f.amount,
+        "due_on": f.due_on,
+        "remedied_on": f.remedied_on,
+        "needs_price_review": services.needs_price_review(f),
+    }
+
+
+def _audit(a: Audit) -> dict:
+    return {
+        "id": a.pk,
+        "committee_id": a.committee_id,
+        "kind": a.kind,
+        "year": a.year,
+        "firm": a.firm,
+        "done_on": a.done_on,
+        "findings": [_finding(f) for f in a.findings.all()],
+    }
+
+
+@router.get("/works", response={200: list[CommitteesWorksOut], **ERRORS}, summary="维修工程列表")
+def works_list(request: HttpRequest, committee_id: int | None = None, status: str = ""):
+    qs = selectors.works_for(request.auth)
+    if committee_id is not None:
+        qs = qs.filter(committee_id=committee_id)
+    if status:
+        qs = qs.filter(status=status)
+    return [_works(w) for w in qs.order_by("pk")[:500]]
+
+
+@router.get("/works/{pk}", response={200: CommitteesWorksOut, **ERRORS}, summary="维修工程详情")
+def works_detail(request: HttpRequest, pk: int):
+    return _works(selectors.works_one_for(request.auth, pk))
+
+
+@router.post("/committees/{pk}/works", response={201: CommitteesWorksOut, **ERRORS}, summary="登记维修工程")
+def works_create(request: HttpRequest, pk: int, payload: CommitteesWorksIn):
+    c = selectors.committee_for(request.auth, pk)
+    w = works_services.create_works(
+        actor=request.auth,
+        committee=c,
+        title=payload.title,
+        contractor=payload.contractor,
+        amount=payload.amount,
+        funding=payload.funding,
+        proposed_on=payload.proposed_on,
+        vote=_vote_or_none(request, payload.vote_id),
+    )
+    return 201, _works(w)
+
+
+@router.post("/works/{pk}/actions", response={200: CommitteesWorksOut, **ERRORS}, summary="推进维修工程步骤")
+def works_act(request: HttpRequest, pk: int, payload: CommitteesWorksActionIn):
+    w = selectors.works_one_for(request.auth, pk)
+    w = works_services.act(
+        actor=request.auth,
+        works=w,
+        action=payload.action,
+        data={
+            "on": payload.on,
+            "note": payload.note,
+            "firm": payload.firm,
+            "reviewed_amount": payload.reviewed_amount,
+            "paid_amount": payload.paid_amount,
+            "vote": _vote_or_none(request, payload.vote_id),
+        },
+    )
+    return _works(w)
+
+
+# --- audits (审计) ------------------------------------------------------------------------------
+
+
+@router.post("/committees/{pk}/audits", response={201: CommitteesAuditOut, **ERRORS}, summary="登记审计")
+def audit_create(request: HttpRequest, pk: int, payload: CommitteesAuditIn):
+    c = selectors.committee_for(request.auth, pk)
+    a = services.record_audit(
+        actor=request.auth,
+        committee=c,
+        kind=payload.kind,
+        year=payload.year,
+        firm=payload.firm,
+        done_on=payload.done_on,
+    )
+    return 201, _audit(a)
+
+
+@router.get("/audits/{pk}", response={200: CommitteesAuditOut, **ERRORS}, summary="审计及审计发现")
+def audit_detail(request: HttpRequest, pk: int):
+    return _audit(selectors.audit_for(request.auth, pk))
+
+
+@router.post("/audits/{pk}/findings", response={201: CommitteesFindingOut, **ERRORS}, summary="添加审计发现")
+def finding_create(request: HttpRequest, pk: int, payload: CommitteesFindingIn):
+    a = selectors.audit_for(request.auth, pk)
+    f = services.add_finding(
+        actor=request.auth,
+        audit_record=a,
+        text=payload.text,
+        remedy=payload.remedy,
+        amount=payload.amount,
+        due_on=payload.due_on,
+    )
+    return 201, _finding(f)

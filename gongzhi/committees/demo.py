@@ -1,6 +1,8 @@
 """Demo owners' committees: every estate of each subdistrict gets a committee record at a
 different step of the lifecycle (from none to dissolved), one with its renewal due, one overdue,
-an election vote counted by the double majority, and an annual audit with findings. Runs after
+an election vote counted by the double majority, an annual audit with findings, and works with
+their amounts (one above the price-review line waiting for its 审价, one reviewed and under way,
+others paid). Runs after
 the registry demo (it takes owners and areas from its dwellings)."""
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import User
 from gongzhi.committees import services, transitions
+from gongzhi.committees import works as works_services
 from gongzhi.committees.models import MemberRole
 from gongzhi.registry.models import Dwelling, Organization, OrganizationKind
 from gongzhi.territory.models import Area, AreaKind
@@ -159,6 +162,7 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
             if plan == "in_term":
                 _first_term(actor, committee, rng, today - dt.timedelta(days=400 + 30 * index))
                 _audit(actor, committee, rng, today, findings=index == 0)
+                _works(actor, committee, today, full=index == 0)
                 continue
             if plan == "by_election":
                 _first_term(actor, committee, rng, today - dt.timedelta(days=700))
@@ -242,3 +246,50 @@ def _audit(actor, committee, rng, today: dt.date, *, findings: bool) -> None:
                 amount=amount,
                 due_on=today + dt.timedelta(days=rng.randrange(-10, 60)),
             )
+
+
+# (title, contractor, amount, funding, days ago proposed, how far it got, reviewed amount)
+WORKS = [
+    ("3号楼屋面防水修缮", "上海恒固防水工程有限公司", "38600.00", "maintenance_fund", 160, "paid", None),
+    (
+        "小区雨污水管道改造",
+        "上海市政管网工程有限公司",
+        "186500.00",
+        "maintenance_fund",
+        120,
+        "in_progress",
+        "172300.00",
+    ),
+    ("地下车库LED照明改造", "上海明亮电气工程有限公司", "26800.00", "public_income", 40, "approved", None),
+    ("单元门禁系统更新", "上海安居智能科技有限公司", "68000.00", "public_income", 12, "proposed", None),
+]
+REVIEW_FIRM = "上海建科工程造价咨询有限公司"
+ORDER = ["proposed", "price_reviewed", "approved", "in_progress", "accepted", "paid"]
+
+
+def _works(actor, committee, today: dt.date, *, full: bool) -> None:
+    """The first in-term committee gets every kind of works; the others one small paid repair."""
+    rows = WORKS if full else WORKS[:1]
+    for title, contractor, amount, funding, ago, until, reviewed in rows:
+        on = today - dt.timedelta(days=ago)
+        works = works_services.create_works(
+            actor=actor,
+            committee=committee,
+            title=title,
+            contractor=contractor,
+            amount=amount,
+            funding=funding,
+            proposed_on=on,
+        )
+        reach = ORDER.index(until)
+        if reviewed:
+            on += dt.timedelta(days=10)
+            works = works_services.review_price(
+                actor=actor, works=works, firm=REVIEW_FIRM, reviewed_amount=reviewed, on=on
+            )
+        steps = [("approve", 7), ("start", 10), ("accept", 45), ("pay", 14)]
+        for (action, gap), status in zip(steps, ORDER[2:], strict=True):
+            if ORDER.index(status) > reach:
+                break
+            on += dt.timedelta(days=gap)
+            works = works_services.act(actor=actor, works=works, action=action, data={"on": on})

@@ -296,3 +296,97 @@ class Finding(models.Model):
         verbose_name = _("审计发现")
         verbose_name_plural = _("审计发现")
         ordering = ["audit_id", "due_on", "id"]
+
+
+class FundingSource(models.TextChoices):
+    MAINTENANCE_FUND = "maintenance_fund", _("专项维修资金")
+    PUBLIC_INCOME = "public_income", _("公共收益")
+    OWNERS = "owners", _("业主分摊")
+    OTHER = "other", _("其他")
+
+
+class WorksStatus(models.TextChoices):
+    PROPOSED = "proposed", _("已提出")
+    PRICE_REVIEWED = "price_reviewed", _("已审价")
+    APPROVED = "approved", _("已批准")
+    IN_PROGRESS = "in_progress", _("施工中")
+    ACCEPTED = "accepted", _("已完工验收")
+    PAID = "paid", _("已结算付款")
+    DROPPED = "dropped", _("已撤销")
+
+
+class Works(TimeStamped):
+    """A repair or improvement works (维修/改造工程) of an owners' committee, paid from the
+    maintenance fund or the public income: its contractor, amount and price review (审价, required
+    above the line, settings.GONGZHI_COMMITTEE_PRICE_REVIEW_ABOVE), and the vote that decided it."""
+
+    subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="works")
+    title = models.CharField(_("工程名称"), max_length=120)
+    contractor = models.CharField(_("施工单位"), max_length=80)
+    amount = models.DecimalField(_("预算金额（元）"), max_digits=12, decimal_places=2)
+    funding = models.CharField(_("资金来源"), max_length=20, choices=FundingSource.choices)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=WorksStatus.choices, default=WorksStatus.PROPOSED, db_index=True
+    )
+    proposed_on = models.DateField(_("提出日期"))
+    vote = models.ForeignKey(
+        OwnersVote,
+        verbose_name=_("业主表决"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="works",
+    )
+    review_firm = models.CharField(_("审价机构"), max_length=80, blank=True)
+    reviewed_amount = models.DecimalField(
+        _("审定金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    reviewed_on = models.DateField(_("审价日期"), null=True, blank=True)
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
+    started_on = models.DateField(_("开工日期"), null=True, blank=True)
+    accepted_on = models.DateField(_("完工验收日期"), null=True, blank=True)
+    paid_on = models.DateField(_("付款日期"), null=True, blank=True)
+    paid_amount = models.DecimalField(
+        _("结算金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("维修工程")
+        verbose_name_plural = _("维修工程")
+        ordering = ["-proposed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="works_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(reviewed_amount__isnull=True) | Q(reviewed_amount__gt=0),
+                name="works_reviewed_amount_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["subdistrict", "committee", "proposed_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorksStep(models.Model):
+    """One step of a works (its timeline, only ever added)."""
+
+    works = models.ForeignKey(Works, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("动作"), max_length=20)
+    from_status = models.CharField(max_length=20, choices=WorksStatus.choices)
+    to_status = models.CharField(max_length=20, choices=WorksStatus.choices)
+    on = models.DateField(_("日期"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工程步骤")
+        verbose_name_plural = _("工程步骤")
+        ordering = ["works_id", "id"]

@@ -16,7 +16,15 @@ RULES = {
     "committee.manage": COMMITTEE_MANAGERS & in_scope,
     "committee.vote": COMMITTEE_MANAGERS & in_scope,
     "committee.audit": AUDIT_MANAGERS & in_scope,
+    # works (维修/改造工程): the neighbourhood and the subdistrict record them and their steps
+    "committee.works": COMMITTEE_MANAGERS & in_scope,
+    "works.view": COMMITTEE_READERS & in_scope,
+    "committeeaudit.view": COMMITTEE_READERS & in_scope,
 }
 
 # Each `*.view` rule and the selector that lists what it allows (checked by the scope matrix test).
-LISTINGS: dict[str, str] = {"committee.view": "gongzhi.committees.selectors.committees_for"}
+LISTINGS: dict[str, str] = {
+    "committee.view": "gongzhi.committees.selectors.committees_for",
+    "works.view": "gongzhi.committees.selectors.works_for",
+    "committeeaudit.view": "gongzhi.committees.selectors.audits_for",
+}

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from gongzhi.accounts.models import User
-from gongzhi.committees.models import Audit, AuditKind, Committee, Finding, OwnersVote, Stage
+from gongzhi.committees.models import Audit, AuditKind, Committee, Finding, OwnersVote, Stage, Works
 from gongzhi.committees.rules import COMMITTEE_READERS
 from gongzhi.core.errors import NotFound
 from gongzhi.territory.scope import scoped
@@ -87,3 +87,28 @@ def open_findings(user: User) -> QuerySet[Finding]:
         .select_related("audit__committee")
         .order_by("due_on")
     )
+
+
+def audit_for(user: User, pk: int) -> Audit:
+    record = audits_for(user).select_related("committee", "area").filter(pk=pk).first()
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def finding_for(user: User, pk: int) -> Finding:
+    finding = Finding.objects.filter(audit__in=audits_for(user), pk=pk).select_related("audit").first()
+    if finding is None:
+        raise NotFound()
+    return finding
+
+
+def works_for(user: User) -> QuerySet[Works]:
+    return scoped(Works.objects.all(), user, roles=COMMITTEE_READERS)
+
+
+def works_one_for(user: User, pk: int) -> Works:
+    works = works_for(user).select_related("committee", "area", "vote").filter(pk=pk).first()
+    if works is None:
+        raise NotFound()
+    return works

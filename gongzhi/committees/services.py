@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import audit
 from gongzhi.accounts.models import User
-from gongzhi.committees import counting, transitions
+from gongzhi.committees import counting, transitions, works
 from gongzhi.committees.models import (
     Audit,
     AuditKind,
@@ -45,8 +45,6 @@ S = Stage
 committee_changed = DomainSignal()
 # kwargs: vote_id, passed, subdistrict_id
 vote_closed = DomainSignal()
-
-PRICE_REVIEW_ABOVE = Decimal("50000")  # maintenance-fund works above ¥50,000 need a price review
 
 
 def _today(on: dt.date | None) -> dt.date:
@@ -486,13 +484,17 @@ def record_audit(
     firm: str = "",
     done_on: dt.date | None = None,
 ) -> Audit:
-    """An audit done (annual, renewal or departure). A renewal audit moves an election group on."""
+    """An audit done (annual, renewal or departure). A renewal audit moves an election group on.
+    The committee is locked first, so two staff registering the same annual audit: one wins."""
     permissions.require(actor, "committee.audit", committee)
     if kind not in AuditKind.values:
         raise FieldError("kind", _("请选择审计类型。"))
     done_on = _today(done_on)
+    if not isinstance(year, int) or not 1990 <= year <= done_on.year:
+        raise FieldError("year", _("请填写有效的审计年度。"))
     if kind == AuditKind.ANNUAL and year >= done_on.year:
         raise FieldError("year", _("年度审计针对已结束的自然年度。"))
+    committee = _lock(committee)
     if kind == AuditKind.ANNUAL and committee.audits.filter(kind=kind, year=year).exists():
         raise Conflict(_("%(year)d 年度审计已登记。") % {"year": year})
     record = Audit.objects.create(
@@ -501,10 +503,9 @@ def record_audit(
         committee=committee,
         kind=kind,
         year=year,
-        firm=(firm or "")[:80],
+        firm=(firm or "").strip()[:80],
         done_on=done_on,
     )
-    committee = _lock(committee)
     if kind == AuditKind.RENEWAL and committee.stage == S.ELECTION_GROUP:
         _move(committee, actor=actor, action="record_audit", on=done_on, note=record.firm)
     audit.record(actor=actor, action="committee.audit", target=record, data={"kind": kind, "year": year})
@@ -519,10 +520,20 @@ def add_finding(
     text = (text or "").strip()
     if not text:
         raise FieldError("text", _("请填写审计发现的问题。"))
-    value = None if amount in (None, "") else _decimal(amount, "amount")
-    return Finding.objects.create(
-        audit=audit_record, text=text[:300], remedy=(remedy or "")[:300], amount=value, due_on=due_on
+    if due_on is None:
+        raise FieldError("due_on", _("请填写整改期限。"))
+    if audit_record.done_on and due_on < audit_record.done_on:
+        raise FieldError("due_on", _("整改期限不能早于审计完成日期。"))
+    value = None if amount in (None, "") else works.money(amount, "amount")
+    finding = Finding.objects.create(
+        audit=audit_record,
+        text=text[:300],
+        remedy=(remedy or "").strip()[:300],
+        amount=value,
+        due_on=due_on,
     )
+    audit.record(actor=actor, action="committee.finding", target=finding, data={"audit": audit_record.pk})
+    return finding
 
 
 @transaction.atomic
@@ -537,4 +548,5 @@ def remedy_finding(*, actor: User, finding: Finding, on: dt.date | None = None) 
 
 
 def needs_price_review(finding: Finding) -> bool:
-    return finding.amount is not None and finding.amount > PRICE_REVIEW_ABOVE
+    """A finding about an amount above the price-review line (settings, default ¥50,000)."""
+    return works.needs_price_review(finding.amount)

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.committees.models import Stage
+from gongzhi.committees.models import Stage, WorksStatus
 from gongzhi.core import calendar
 from gongzhi.core.errors import InvalidTransition
 
@@ -119,3 +119,47 @@ def target(stage: str, code: str) -> str:
             % {"stage": Stage(stage).label, "action": action.label if action else code}
         )
     return action.moves[stage]
+
+
+# --- works (维修/改造工程): the second action table -------------------------------------------
+#
+# proposed ─审价→ price_reviewed ─批准→ approved ─开工→ in_progress ─完工验收→ accepted ─结算付款→ paid
+# proposed ─批准→ approved        (only at or under the price-review line: the service's guard)
+# proposed | price_reviewed | approved ─撤销→ dropped
+
+W = WorksStatus
+
+
+def _w(code: str, label, moves: dict[str, str]) -> Action:
+    return Action(code, label, "committee.works", moves)
+
+
+WORKS_ACTIONS: dict[str, Action] = {
+    a.code: a
+    for a in [
+        _w("review_price", gettext_lazy("登记审价"), {W.PROPOSED: W.PRICE_REVIEWED}),
+        _w("approve", gettext_lazy("批准"), {W.PROPOSED: W.APPROVED, W.PRICE_REVIEWED: W.APPROVED}),
+        _w("start", gettext_lazy("开工"), {W.APPROVED: W.IN_PROGRESS}),
+        _w("accept", gettext_lazy("完工验收"), {W.IN_PROGRESS: W.ACCEPTED}),
+        _w("pay", gettext_lazy("结算付款"), {W.ACCEPTED: W.PAID}),
+        _w(
+            "drop",
+            gettext_lazy("撤销"),
+            {W.PROPOSED: W.DROPPED, W.PRICE_REVIEWED: W.DROPPED, W.APPROVED: W.DROPPED},
+        ),
+    ]
+}
+
+
+def works_actions_from(status: str) -> list[Action]:
+    return [a for a in WORKS_ACTIONS.values() if status in a.moves]
+
+
+def works_target(status: str, code: str) -> str:
+    action = WORKS_ACTIONS.get(code)
+    if action is None or status not in action.moves:
+        raise InvalidTransition(
+            _("工程当前状态为“%(status)s”，不能执行“%(action)s”。")
+            % {"status": WorksStatus(status).label, "action": action.label if action else code}
+        )
+    return action.moves[status]

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.committees import counting, documents, selectors, services, transitions
-from gongzhi.committees.models import Choice, Matter, MemberRole, Stage
+from gongzhi.committees import works as works_services
+from gongzhi.committees.models import AuditKind, Choice, FundingSource, Matter, MemberRole, Stage, WorksStatus
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry.models import Dwelling
@@ -95,6 +96,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "matters": Matter.choices,
             "roles": MemberRole.choices,
+            "works": list(selectors.works_for(user).filter(committee=committee)[:50]),
+            "can_works": permissions.has(user, "committee.works", committee),
+            "can_audit": permissions.has(user, "committee.audit", committee),
+            "fundings": FundingSource.choices,
+            "audit_kinds": AuditKind.choices,
+            "line": works_services.price_review_above(),
             "today": timezone.localdate(),
             "overdue": committee.due_on is not None and committee.due_on < timezone.localdate(),
         },
@@ -248,3 +255,203 @@ def vote_notice(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="vote-{vote.pk}.docx"'
     return response
+
+
+# --- works (维修/改造工程) ------------------------------------------------------------------------
+
+
+def _require(user, permission: str) -> None:
+    if user.scope_id is None or not permissions.has(user, permission, user.scope):
+        raise NotAllowed()
+
+
+@staff_page
+def works_index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "works.view")
+    rows = selectors.works_for(user).select_related("committee")
+    status = request.GET.get("status", "")
+    if status in WorksStatus.values:
+        rows = rows.filter(status=status)
+    line = works_services.price_review_above()
+    return render(
+        request,
+        "committees/works_index.html",
+        {
+            "page": page_of(request, rows, 30),
+            "statuses": WorksStatus.choices,
+            "status": status,
+            "line": line,
+            "waiting_review": list(
+                selectors.works_for(user)
+                .filter(status=WorksStatus.PROPOSED, amount__gt=line)
+                .select_related("committee")[:50]
+            ),
+        },
+    )
+
+
+@require_POST
+@staff_page
+def works_new(request: HttpRequest, pk: int) -> HttpResponse:
+    committee = selectors.committee_for(request.user, pk)
+    post = request.POST
+    try:
+        vote = None
+        if post.get("vote"):
+            vote = selectors.votes_for(request.user).filter(pk=post.get("vote")).first()
+            if vote is None:
+                raise FieldError("vote", _("请选择本业委会的业主表决。"))
+        works = works_services.create_works(
+            actor=request.user,
+            committee=committee,
+            title=post.get("title", ""),
+            contractor=post.get("contractor", ""),
+            amount=post.get("amount", ""),
+            funding=post.get("funding", ""),
+            proposed_on=_date(post.get("proposed_on")),
+            vote=vote,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("committees:detail", pk=committee.pk)
+    messages.success(request, _("已登记维修工程。"))
+    return redirect("committees:works", pk=works.pk)
+
+
+@staff_page
+def works_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    works = selectors.works_one_for(user, pk)
+    can_act = permissions.has(user, "committee.works", works)
+    line = works_services.price_review_above()
+    return render(
+        request,
+        "committees/works.html",
+        {
+            "works": works,
+            "steps": list(works.steps.select_related("actor").order_by("-id")),
+            "actions": transitions.works_actions_from(works.status) if can_act else [],
+            "line": line,
+            "needs_review": works.amount > line,
+            "votes": list(
+                selectors.votes_for(user)
+                .filter(committee=works.committee_id, state="closed")
+                .exclude(matter=Matter.ELECTION)
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@staff_page
+def works_act(request: HttpRequest, pk: int) -> HttpResponse:
+    works = selectors.works_one_for(request.user, pk)
+    post = request.POST
+    try:
+        vote = None
+        if post.get("vote"):
+            vote = selectors.votes_for(request.user).filter(pk=post.get("vote")).first()
+            if vote is None:
+                raise FieldError("vote", _("请选择本业委会的业主表决。"))
+        works_services.act(
+            actor=request.user,
+            works=works,
+            action=post.get("action", ""),
+            data={
+                "on": _date(post.get("on")),
+                "note": post.get("note", ""),
+                "firm": post.get("firm", ""),
+                "reviewed_amount": post.get("reviewed_amount", ""),
+                "paid_amount": post.get("paid_amount", ""),
+                "vote": vote,
+            },
+        )
+        messages.success(request, _("已记录。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("committees:works", pk=works.pk)
+
+
+# --- audits (审计) and their findings -----------------------------------------------------------
+
+
+@require_POST
+@staff_page
+def audit_new(request: HttpRequest, pk: int) -> HttpResponse:
+    committee = selectors.committee_for(request.user, pk)
+    post = request.POST
+    try:
+        year = post.get("year", "").strip()
+        if not year.isdigit():
+            raise FieldError("year", _("请填写有效的审计年度。"))
+        record = services.record_audit(
+            actor=request.user,
+            committee=committee,
+            kind=post.get("kind", ""),
+            year=int(year),
+            firm=post.get("firm", ""),
+            done_on=_date(post.get("done_on")),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("committees:detail", pk=committee.pk)
+    messages.success(request, _("已登记审计。"))
+    return redirect("committees:audit", pk=record.pk)
+
+
+@staff_page
+def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    record = selectors.audit_for(user, pk)
+    findings = list(record.findings.all())
+    line = works_services.price_review_above()
+    for finding in findings:
+        finding.needs_review = services.needs_price_review(finding)
+    return render(
+        request,
+        "committees/audit.html",
+        {
+            "audit": record,
+            "findings": findings,
+            "line": line,
+            "can_audit": permissions.has(user, "committee.audit", record),
+            "can_remedy": permissions.has(user, "committee.manage", record),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@staff_page
+def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.audit_for(request.user, pk)
+    post = request.POST
+    try:
+        if not post.get("due_on"):
+            raise FieldError("due_on", _("请填写整改期限。"))
+        services.add_finding(
+            actor=request.user,
+            audit_record=record,
+            text=post.get("text", ""),
+            remedy=post.get("remedy", ""),
+            amount=post.get("amount", ""),
+            due_on=_date(post.get("due_on")),
+        )
+        messages.success(request, _("已添加审计发现。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("committees:audit", pk=record.pk)
+
+
+@require_POST
+@staff_page
+def finding_remedy(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = selectors.finding_for(request.user, pk)
+    try:
+        services.remedy_finding(actor=request.user, finding=finding, on=_date(request.POST.get("on")))
+        messages.success(request, _("已登记整改完成。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("committees:audit", pk=finding.audit_id)

@@ -241,6 +241,45 @@ class _Planter:
         self._reveals()
         # 9: a neighbourhood worker gives five volunteers deed points between 23:00 and 23:04.
         self._night_points()
+        # 11: an owners' committee's works split into three under the price-review line.
+        self._split_works()
+
+    def _split_works(self) -> None:
+        from gongzhi.committees import works as works_services
+        from gongzhi.committees.models import Committee, Stage
+        from gongzhi.insight.sources.committees_rules import contractor_key
+
+        leader = _role_user("leader", self.subdistrict)
+        committee = (
+            Committee.objects.filter(subdistrict=self.subdistrict, stage=Stage.IN_TERM)
+            .order_by("area__code", "name")
+            .first()
+        )
+        if leader is None or committee is None:
+            return
+        contractor = "上海顺达建筑装饰工程有限公司"
+        today = timezone.localdate()
+        made = [
+            works_services.create_works(
+                actor=leader,
+                committee=committee,
+                title=title,
+                contractor=contractor,
+                amount=amount,
+                funding="maintenance_fund",
+                proposed_on=today - dt.timedelta(days=ago),
+            )
+            for title, amount, ago in (
+                ("1号楼外墙渗水修补", "18000.00", 55),
+                ("2号楼外墙渗水修补", "19500.00", 34),
+                ("3号楼外墙渗水修补", "16800.00", 9),
+            )
+        ]
+        self.plant(
+            "works_split",
+            f"{committee.pk}|{contractor_key(contractor)}|{made[0].pk}",
+            "同一施工单位 46 天内三项外墙修补，每项低于审价线，合计 ¥54,300",
+        )
 
     def _night_points(self) -> None:
         from gongzhi.volunteers import ledger

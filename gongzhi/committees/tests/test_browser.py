@@ -51,3 +51,39 @@ def test_secretary_enters_ballots_and_sees_the_double_majority(world, live_serve
     shot(page, "committees-03-counted")
     vote.refresh_from_db()
     assert vote.result["passed_by_count"] and not vote.result["passed"]
+
+
+def test_secretary_records_a_works_and_its_price_review_on_a_phone(world, live_server, browser, shot):
+    from gongzhi.committees.models import Works
+    from gongzhi.committees.tests.helpers import committee_in_term
+
+    committee = committee_in_term(world.a, elected_on=timezone.localdate() - dt.timedelta(days=60))
+    secretary = world.a.users["neighbourhood"]
+    base = live_server.url
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", secretary.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/committees/{committee.pk}/")
+    page.click("text=登记维修工程")
+    page.fill("#works-form input[name=title]", "小区雨污水管道改造")
+    page.fill("#works-form input[name=contractor]", "上海市政管网工程有限公司")
+    page.fill("#works-form input[name=amount]", "186500")
+    page.click("#works-form button[type=submit]")
+    page.wait_for_selector("text=已登记维修工程")
+    page.click("#act-approve button[type=submit]")
+    page.wait_for_selector("text=须先登记审价结果")
+    shot(page, "committees-04-works-refused")
+    page.fill("#act-review_price input[name=firm]", "上海建科工程造价咨询有限公司")
+    page.fill("#act-review_price input[name=reviewed_amount]", "172300")
+    page.click("#act-review_price button[type=submit]")
+    page.wait_for_selector("#works-status:has-text('已审价')")
+    page.click("#act-approve button[type=submit]")
+    page.wait_for_selector("#works-status:has-text('已批准')")
+    page.goto(f"{base}/committees/works/")
+    shot(page, "committees-05-works-list")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    works = Works.objects.get()
+    assert works.status == "approved" and str(works.reviewed_amount) == "172300.00"

@@ -62,3 +62,51 @@ def test_two_entries_for_one_dwelling(world):
     outcomes = race(enter(leader, "for"), enter(secretary, "against"))
     assert sorted(outcomes) == ["conflict", "ok"]
     assert Ballot.objects.filter(vote=vote).count() == 1
+
+
+def test_two_approvals_of_one_works_at_once(world):
+    from gongzhi.committees import works as works_services
+    from gongzhi.committees.models import Works, WorksStep
+    from gongzhi.committees.tests.helpers import committee_in_term
+
+    leader, secretary = world.a.users["leader"], world.a.users["neighbourhood"]
+    committee = committee_in_term(world.a)
+    works = works_services.create_works(
+        actor=secretary,
+        committee=committee,
+        title="地下车库照明改造",
+        contractor="上海明亮电气工程有限公司",
+        amount="32000",
+        funding="public_income",
+        proposed_on=dt.date(2026, 4, 1),
+    )
+
+    def approve(user):
+        return lambda: works_services.approve(actor=user, works=works, on=dt.date(2026, 4, 3))
+
+    outcomes = race(approve(leader), approve(secretary))
+    assert sorted(outcomes) == ["invalid_transition", "ok"]
+    assert Works.objects.get(pk=works.pk).status == "approved"
+    assert WorksStep.objects.filter(works=works, action="approve").count() == 1
+
+
+def test_two_staff_registering_the_same_annual_audit_at_once(world):
+    from gongzhi.committees.models import Audit
+    from gongzhi.committees.tests.helpers import committee_in_term
+
+    leader = world.a.users["leader"]
+    committee = committee_in_term(world.a)
+
+    def register(firm):
+        return lambda: services.record_audit(
+            actor=leader,
+            committee=committee,
+            kind="annual",
+            year=2025,
+            firm=firm,
+            done_on=dt.date(2026, 4, 1),
+        )
+
+    outcomes = race(register("甲事务所"), register("乙事务所"))
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert Audit.objects.filter(committee=committee, kind="annual", year=2025).count() == 1
