@@ -8,10 +8,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("人员与权限")
 
     def ready(self) -> None:
-        from gongzhi.accounts import checks, rules  # noqa: F401 - checks register themselves
+        from gongzhi.accounts import checks, rules, signals  # noqa: F401 - checks register themselves
         from gongzhi.core.rules import register
 
         register(rules.RULES)
+        signals.connect()
         from gongzhi.accounts.audit import record_signal
         from gongzhi.core.events import administrative_change
 

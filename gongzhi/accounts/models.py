@@ -305,3 +305,20 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key")
         ]
+
+
+class PasswordHistory(models.Model):
+    """A staff member's earlier password hashes (A1, 8.1.4.1 a): the last
+    `PasswordHistoryValidator.count` may not be chosen again. Written whenever a password is set
+    (gongzhi.accounts.signals); the oldest beyond what the rule needs are removed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
