@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts import otp, policy
+from gongzhi.accounts import audit, otp, policy, signals
 
 # Reachable with a password-only session: signing in and out, the second-factor pages, static
 # files, the health probe and the language switch. Everything else needs a verified session.
@@ -48,10 +48,25 @@ class RequireSecondFactor:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.gate(request)
-        if response is None:
-            response = self.get_response(request)
+        with audit.bind_request(request):
+            response = self.gate(request)
+            if response is None:
+                response = self.get_response(request)
+            if response.status_code == 403:
+                self.record_refusal(request)
+        response.headers.setdefault(audit.REQUEST_ID_HEADER, audit.request_id(request))
         return response
+
+    def record_refusal(self, request: HttpRequest) -> None:
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+        audit.record(
+            actor=actor,
+            actor_label=None if actor is not None else "anonymous",
+            action="access.denied",
+            subdistrict=signals._subdistrict(actor) if actor is not None else None,
+            data={"path": request.path[:200], "method": request.method},
+        )
 
     def gate(self, request: HttpRequest) -> HttpResponse | None:
         if policy.is_admin_path(request.path) and not policy.address_allowed_for_admin(request):

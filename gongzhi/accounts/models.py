@@ -252,6 +252,14 @@ class AuditEvent(Chained):
     subdistrict = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Where the request came from (A9): the client's address as the trusted-proxy rule settled
+    # it, its user agent and the request id (the proxy's X-Request-ID, else one made here).
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="", db_default="")
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="", db_index=True)
+
+    # Added after the chain existed: in a row's hash only when set (gongzhi.accounts.chain).
+    CHAIN_OPTIONAL = ("ip", "user_agent", "request_id")
 
     class Meta:
         ordering = ["-created_at", "-id"]
