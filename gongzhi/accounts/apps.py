@@ -13,6 +13,17 @@ class AccountsConfig(AppConfig):
 
         register(rules.RULES)
         signals.connect()
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep(
+                "accounts-stale",
+                "gongzhi.accounts.services.sweep_stale_accounts",
+                "20 2 * * *",
+                "账号：停用 90 天未使用的账号",
+            )
+        )
         from gongzhi.accounts.audit import record_signal
         from gongzhi.core.events import administrative_change
 
