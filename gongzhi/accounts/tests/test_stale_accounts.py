@@ -114,3 +114,8 @@ def test_the_sweep_is_registered_nightly_and_skips_demo_mode(world, settings):
     with time_machine.travel(NOW, tick=False):
         User.objects.exclude(pk=stale.pk).update(last_login=timezone.now())
         assert sweep.run() == {"deactivated": ["a_stale"]}
+
+
+def test_the_migrations_create_no_account(db):
+    """No default account: a fresh database has no user (the operator makes the first one)."""
+    assert not User.objects.exists()
