@@ -8,10 +8,22 @@ class AccountsConfig(AppConfig):
     verbose_name = _("人员与权限")
 
     def ready(self) -> None:
-        from gongzhi.accounts import checks, rules  # noqa: F401 - checks register themselves
+        from gongzhi.accounts import checks, rules, signals  # noqa: F401 - checks register themselves
         from gongzhi.core.rules import register
 
         register(rules.RULES)
+        signals.connect()
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep(
+                "accounts-stale",
+                "gongzhi.accounts.services.sweep_stale_accounts",
+                "20 2 * * *",
+                "账号：停用 90 天未使用的账号",
+            )
+        )
         from gongzhi.accounts.audit import record_signal
         from gongzhi.core.events import administrative_change
 

@@ -54,10 +54,15 @@ def _value(value: Any) -> Any:
 
 
 def canonical(row: models.Model) -> bytes:
-    """The row's content in a fixed form (concrete fields but id and the hashes, sorted)."""
+    """The row's content in a fixed form (concrete fields but id and the hashes, sorted). Fields
+    a model added later (`CHAIN_OPTIONAL`) count only when set, so older rows keep their hash."""
+    optional = set(getattr(row, "CHAIN_OPTIONAL", ()))
     values = {
         f.attname: _value(getattr(row, f.attname)) for f in row._meta.concrete_fields if f.attname not in SKIP
     }
+    for name in optional:
+        if values.get(name) in ("", None):
+            values.pop(name, None)
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 

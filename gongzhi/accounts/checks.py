@@ -60,3 +60,32 @@ def administrators_without_business_roles(app_configs=None, **kwargs) -> list[Wa
             id="gongzhi.W012",
         )
     ]
+
+
+@register("security", deploy=True)
+def no_active_superuser(app_configs=None, **kwargs) -> list[Warning]:
+    """等保 8.1.4.2 a)–c), A6: no active superuser in production. A superuser holds every
+    permission at once, which 三员分立 forbids; the first security administrator is made with
+    `gongzhi roles grant`. Demo mode is exempt (the demo's own sysadmin account)."""
+    from django.db import DatabaseError
+
+    from gongzhi.accounts.models import User
+
+    if getattr(settings, "GONGZHI_DEMO_MODE", False):
+        return []
+    try:
+        names = list(
+            User.objects.filter(is_active=True, is_superuser=True).values_list("username", flat=True)[:20]
+        )
+    except DatabaseError:  # not migrated yet
+        return []
+    if not names:
+        return []
+    return [
+        Warning(
+            f"Active superusers in a production deployment: {', '.join(names)}.",
+            hint="Remove the superuser flag (or deactivate the account) and grant the system, security "
+            "or audit administrator role instead: `gongzhi roles grant USERNAME ROLE`.",
+            id="gongzhi.W013",
+        )
+    ]

@@ -252,6 +252,14 @@ class AuditEvent(Chained):
     subdistrict = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Where the request came from (A9): the client's address as the trusted-proxy rule settled
+    # it, its user agent and the request id (the proxy's X-Request-ID, else one made here).
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="", db_default="")
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="", db_index=True)
+
+    # Added after the chain existed: in a row's hash only when set (gongzhi.accounts.chain).
+    CHAIN_OPTIONAL = ("ip", "user_agent", "request_id")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -305,3 +313,20 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key")
         ]
+
+
+class PasswordHistory(models.Model):
+    """A staff member's earlier password hashes (A1, 8.1.4.1 a): the last
+    `PasswordHistoryValidator.count` may not be chosen again. Written whenever a password is set
+    (gongzhi.accounts.signals); the oldest beyond what the rule needs are removed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -210,3 +210,66 @@ def revoke_all_tokens(*, actor: User, user: User) -> int:
         data={"revoked": revoked},
     )
     return revoked
+
+
+STALE_ACCOUNT_DAYS = 90
+
+
+def stale_account_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "GONGZHI_STALE_ACCOUNT_DAYS", STALE_ACCOUNT_DAYS))
+
+
+def stale_accounts(*, now: dt.datetime | None = None, days: int | None = None):
+    """Active accounts nobody used for `days` (90): no login, and no API token used, since then
+    (an account made since then is not stale, whether or not it has logged in yet)."""
+    from django.db.models import Q
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days if days is not None else stale_account_days())
+    recent_tokens = ApiToken.objects.filter(last_used_at__gte=cutoff).values("user_id")
+    return (
+        User.objects.filter(is_active=True, date_joined__lt=cutoff)
+        .filter(Q(last_login__isnull=True) | Q(last_login__lt=cutoff))
+        .exclude(pk__in=recent_tokens)
+    )
+
+
+def deactivate_stale_accounts(*, now: dt.datetime | None = None, days: int | None = None) -> list[str]:
+    """Disables the stale accounts (等保 8.1.4.2 c, A6), each audited with the actor "system";
+    their sessions end at the next request (an inactive user is signed out). Returns the
+    usernames. Run by `gongzhi deactivate_stale_accounts` and the nightly sweep."""
+    days = days if days is not None else stale_account_days()
+    done: list[str] = []
+    for pk in list(stale_accounts(now=now, days=days).values_list("pk", flat=True)):
+        with transaction.atomic():
+            user = stale_accounts(now=now, days=days).select_for_update(of=("self",)).filter(pk=pk).first()
+            if user is None:  # logged in meanwhile
+                continue
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit.record(
+                actor=None,
+                action="account.deactivate_stale",
+                target=user,
+                subdistrict=_subdistrict_of(user),
+                data={"days": days, "last_login": user.last_login.isoformat() if user.last_login else None},
+            )
+            done.append(user.username)
+    return done
+
+
+def _subdistrict_of(user: User) -> Area | None:
+    scope = user.scope
+    if scope is None:
+        return None
+    return scope if scope.kind == "subdistrict" else scope.subdistrict
+
+
+def sweep_stale_accounts() -> dict[str, object]:
+    """The nightly sweep: not in demo mode (demo accounts are shown, not used, for months)."""
+    from django.conf import settings
+
+    if getattr(settings, "GONGZHI_DEMO_MODE", False):
+        return {"skipped": "demo mode"}
+    return {"deactivated": deactivate_stale_accounts()}

@@ -50,3 +50,33 @@ class ContainsUserAttributeValidator:
 
     def get_help_text(self) -> str:
         return _("密码不能包含用户名、姓名或手机号。")
+
+
+class PasswordHistoryValidator:
+    """None of the last `count` passwords (the current one included) again (A1). The hashes are
+    kept in PasswordHistory whenever a password is set."""
+
+    def __init__(self, count: int = 5):
+        self.count = count
+
+    def validate(self, password: str, user=None) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.hashers import check_password
+
+        from gongzhi.accounts.models import PasswordHistory
+
+        if user is None or not getattr(user, "pk", None):
+            return
+        hashes = list(
+            PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.count]
+        )
+        current = (
+            get_user_model()._default_manager.filter(pk=user.pk).values_list("password", flat=True).first()
+        )
+        if current and current not in hashes:
+            hashes = [current, *hashes][: self.count]
+        if any(check_password(password, encoded) for encoded in hashes):
+            raise ValidationError(self.get_help_text(), code="password_reused")
+
+    def get_help_text(self) -> str:
+        return _("新密码不能与最近 %(n)d 次使用过的密码相同。") % {"n": self.count}

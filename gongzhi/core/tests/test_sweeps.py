@@ -16,6 +16,7 @@ EXPECTED = {
     "cobuilding-places",
     "cobuilding-needs",
     "cases-pending-photos",
+    "accounts-stale",
 }
 
 
