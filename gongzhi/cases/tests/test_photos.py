@@ -5,8 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from gongzhi.cases.models import Attachment, Case
+from gongzhi.cases.photos import check_photo
 from gongzhi.cases.tests.helpers import public_report
 from gongzhi.core.errors import DomainError
+from gongzhi.testing.images import metadata_of, photo_with_gps
 
 
 def jpeg_upload(name="photo.jpg", size=(40, 30)):
@@ -41,3 +43,19 @@ def test_oversized_photo_refused(world, settings):
     settings.GONGZHI_MAX_PHOTO_BYTES = 100
     with pytest.raises(DomainError, match="太大"):
         public_report(world, photos_=[jpeg_upload(size=(400, 400))])
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_gps_exif_and_comments_are_dropped_in_every_format(fmt):
+    content, content_type, width, height = check_photo(photo_with_gps(fmt=fmt))
+    left = metadata_of(content.read())
+    assert left["format"] == fmt and content_type == f"image/{fmt.lower()}" and (width, height) == (40, 30)
+    assert left["gps"] == {} and left["exif"] == {} and not left["comment"] and not left["xmp"]
+
+
+def test_a_photo_sent_with_a_gps_position_is_stored_without_it(world):
+    case = public_report(world, photos_=[photo_with_gps()])
+    attachment = Attachment.objects.get(case=case)
+    with open(attachment.file.path, "rb") as stored:
+        left = metadata_of(stored.read())
+    assert left["gps"] == {} and not left["comment"]
