@@ -46,6 +46,13 @@ def looks_personal(field: models.Field) -> bool:
     return bool(PERSONAL_NAME.search(field.name)) or _type_looks_personal(field)
 
 
+def _is_sealed(model: type[models.Model], name: str) -> bool:
+    """Encrypted at rest: a registry.Sealed field, or a field whose type seals it."""
+    if name in (getattr(model, "SEALED", {}) or {}):
+        return True
+    return any("Sealed" in type(f).__name__ for f in model._meta.concrete_fields if f.name == name)
+
+
 def _columns(model: type[models.Model], name: str, entry: dict) -> list[str] | None:
     """The concrete columns an inventory entry covers, or None when it names no field."""
     names = {f.name for f in model._meta.concrete_fields}
@@ -84,9 +91,7 @@ def problems() -> list[str]:
             for key, allowed in (("sensitivity", SENSITIVITIES), ("basis", BASES), ("storage", STORAGES)):
                 if entry[key] not in allowed:
                     found.append(f"{label}.{name}: {key} {entry[key]!r} not one of {sorted(allowed)}")
-            if (entry["storage"] == "sealed") != (name in (getattr(model, "SEALED", {}) or {})) and not any(
-                "Sealed" in type(f).__name__ for f in model._meta.concrete_fields if f.name == name
-            ):
+            if (entry["storage"] == "sealed") != _is_sealed(model, name):
                 found.append(f"{label}.{name}: storage says {entry['storage']!r}, the model disagrees")
     for key, reason in (data.get("not_personal") or {}).items():
         label, _, name = key.rpartition(".")

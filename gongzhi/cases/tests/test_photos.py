@@ -59,3 +59,46 @@ def test_a_photo_sent_with_a_gps_position_is_stored_without_it(world):
     with open(attachment.file.path, "rb") as stored:
         left = metadata_of(stored.read())
     assert left["gps"] == {} and not left["comment"]
+
+
+def test_every_module_that_stores_an_uploaded_image_checks_it_first():
+    """Each model file/image field is written only by code that ran the upload through
+    cases.photos (a new upload path that forgets it fails here)."""
+    import re
+    from pathlib import Path
+
+    from django.apps import apps
+    from django.db import models
+
+    import gongzhi
+
+    image_models, image_fields = set(), set()
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if model.__module__.startswith("gongzhi.") and isinstance(field, models.FileField):
+                image_models.add(model.__name__)
+                image_fields.add(field.name)
+    assert {"Attachment", "CheckIn", "Ballot", "ListItem"} <= image_models
+    fields = "|".join(sorted(image_fields - {"file"}))
+    writes = [
+        re.compile(rf"\.(?:{fields})\s*=(?!=)"),
+        re.compile(rf"\b(?:{'|'.join(sorted(image_models))})(?:\.objects\.create)?\([^)]*\bfile\s*=", re.S),
+    ]
+    root = Path(gongzhi.__file__).parent
+    writers, unchecked = [], []
+    for path in sorted(root.rglob("*.py")):
+        if {"tests", "migrations"} & set(path.parts):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if any(p.search(text) for p in writes):
+            writers.append(path.relative_to(root).as_posix())
+            if not re.search(r"\b(check_photo|checked_content|_check_photos)\b", text):
+                unchecked.append(path.relative_to(root).as_posix())
+    assert {"care/services.py", "committees/services.py", "participation/services/lists.py"} <= set(writers)
+    assert unchecked == []
+
+
+def test_a_pixel_bomb_is_refused(settings):
+    settings.GONGZHI_MAX_PHOTO_PIXELS = 100  # the 40×30 photo is twelve times over
+    with pytest.raises(DomainError, match="不是有效的图片"):
+        check_photo(photo_with_gps())

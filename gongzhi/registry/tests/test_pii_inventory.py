@@ -66,6 +66,14 @@ def test_an_entry_without_a_legal_basis_or_retention_is_named(inventory):
     assert any(p.startswith("registry.Resident.name: sensitivity 'secret'") for p in found)
 
 
+def test_storage_must_match_the_model(inventory):
+    inventory["models"]["registry.Resident"]["note"]["storage"] = "sealed"
+    inventory["models"]["cases.Case"]["reporter_phone"]["storage"] = "clear"
+    found = pii.problems()
+    assert "registry.Resident.note: storage says 'sealed', the model disagrees" in found
+    assert "cases.Case.reporter_phone: storage says 'clear', the model disagrees" in found
+
+
 @pytest.mark.parametrize(
     "field, personal",
     [
