@@ -40,6 +40,7 @@ from gongzhi.care.models import (
 from gongzhi.care.rules import ALERTED_IN_NEIGHBOURHOOD, ALERTED_IN_SUBDISTRICT, CARE_WORKERS
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Source
+from gongzhi.cases.photos import checked_content
 from gongzhi.core import calendar, deadlines
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import Conflict, DomainError, NotAllowed
@@ -559,6 +560,7 @@ def record_check_in(
         raise FieldError("note", _("请写明需要什么帮助。"))
     if cases and actor is None:
         raise FieldError("cases", _("发起工单请联系网格员或居委。"))
+    photo = checked_content(photo)  # type from the bytes, re-encoded, EXIF GPS dropped
     check_in = CheckIn.objects.create(
         subdistrict_id=recipient.subdistrict_id,
         area_id=recipient.area_id,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import audit
 from gongzhi.accounts.models import User
+from gongzhi.cases.photos import checked_content
 from gongzhi.committees import counting, transitions, works
 from gongzhi.committees.models import (
     Audit,
@@ -424,6 +425,7 @@ def _cast(actor, vote, dwelling, voter_name, choice, floor_area, paper, photo, o
         )
     if paper and not photo:
         raise FieldError("photo", _("纸质选票须上传照片。"))
+    photo = checked_content(photo)  # type from the bytes, re-encoded, EXIF GPS dropped
     if Ballot.objects.filter(vote=vote, dwelling=dwelling).exists():
         raise Conflict(_("该户已投票，不能重复投票。"))
     ballot = Ballot(

@@ -365,13 +365,12 @@ def _cockpit_root(request: HttpRequest) -> Area:
 
 @staff_page
 def cockpit(request: HttpRequest) -> HttpResponse:
-    import json
-
     from django.conf import settings
 
     root = _cockpit_root(request)
-    tile_url = json.dumps(settings.GONGZHI_TILE_URL or "")
-    return render(request, "insight/cockpit.html", {"root": root, "tile_url_json": tile_url})
+    return render(
+        request, "insight/cockpit.html", {"root": root, "tile_url": settings.GONGZHI_TILE_URL or ""}
+    )
 
 
 @staff_page

@@ -188,6 +188,8 @@ class Resident(Sealed, TimeStamped):
     moved_in_on = models.DateField(_("迁入日期"), null=True, blank=True)
     moved_out_on = models.DateField(_("迁出日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # Set by registry.retention when the row is pseudonymised, N years after moving out.
+    pseudonymised_on = models.DateField(_("去标识化日期"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("实有人口")

@@ -15,6 +15,7 @@ from gongzhi.core.errors import DomainError
 from gongzhi.registry import services as registry
 from gongzhi.registry.models import ResidentTag
 from gongzhi.registry.validators import FieldError
+from gongzhi.testing.images import metadata_of, not_an_image, photo_with_gps
 from gongzhi.volunteers import services as volunteer_services
 from gongzhi.volunteers.models import ServiceRecord
 
@@ -260,3 +261,20 @@ def test_timeline_shows_tags_only_to_tag_readers_and_logs_the_reading(care):
         == 1
     )
     assert selectors.recipients_for(care.world.a.users["dispatcher"]).count() == 0
+
+
+def test_check_in_photo_is_re_encoded_without_its_gps_and_a_fake_is_refused(care):
+    services.sync_population(today=MONDAY.date())
+    elder = recipient_of(care.elders[0])
+    worker = care.world.a.users["gridworker"]
+    with pytest.raises(DomainError, match="不是有效的图片"):
+        services.record_check_in(
+            actor=worker, recipient=elder, mode="visit", outcome="well", photo=not_an_image()
+        )
+    assert not CheckIn.objects.exists()
+    check_in = services.record_check_in(
+        actor=worker, recipient=elder, mode="visit", outcome="well", photo=photo_with_gps()
+    )
+    check_in.photo.open("rb")
+    assert metadata_of(check_in.photo.read())["gps"] == {}
+    assert check_in.photo.name.startswith("care/") and not check_in.photo.name.endswith("现场.jpg")

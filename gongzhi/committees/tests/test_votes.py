@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gongzhi.committees import services
 from gongzhi.committees.models import Ballot, OwnersVote, VoteState
 from gongzhi.committees.tests.helpers import dwellings
 from gongzhi.core.errors import Conflict, DomainError, NotAllowed
+from gongzhi.testing.images import metadata_of, not_an_image, photo_with_gps
 
 pytestmark = pytest.mark.django_db
 
@@ -98,12 +98,21 @@ def test_bad_ballots_are_refused_and_nothing_is_written(setup, world):
 
 def test_paper_ballot_with_photo_and_no_second_ballot(setup):
     leader, _committee, homes, vote = setup
-    photo = SimpleUploadedFile("ballot.jpg", b"\xff\xd8\xff\xe0jpeg", content_type="image/jpeg")
-    ballot = cast(leader, vote, homes[0], "for", paper=True, photo=photo)
+    ballot = cast(leader, vote, homes[0], "for", paper=True, photo=photo_with_gps("ballot.jpg"))
     assert ballot.paper and ballot.photo and ballot.floor_area == 60
+    ballot.photo.open("rb")
+    assert metadata_of(ballot.photo.read())["gps"] == {}  # re-encoded, the position dropped
+    assert not ballot.photo.name.endswith("ballot.jpg")
     with pytest.raises(Conflict):
         cast(leader, vote, homes[0], "against")
     services.close_vote(actor=leader, vote=vote)
     with pytest.raises(DomainError):
         cast(leader, vote, homes[1], "for")
     assert OwnersVote.objects.get(pk=vote.pk).result["voted_count"] == 1
+
+
+def test_a_ballot_photo_that_is_not_an_image_is_refused_and_nothing_written(setup):
+    leader, _committee, homes, vote = setup
+    with pytest.raises(DomainError, match="不是有效的图片"):
+        cast(leader, vote, homes[0], "for", paper=True, photo=not_an_image("ballot.jpg"))
+    assert not Ballot.objects.exists()
