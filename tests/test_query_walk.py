@@ -3,12 +3,12 @@
 For every demo role (one account per set of roles), every page of its menus is opened on the demo
 and again after the demo has grown (more cases, every app's demo seed run a second time); the
 number of SQL statements must be the same. A page that sends one more query per row (N+1) fails
-here with the statements it repeats. How the walk works: gongzhi/testing/walk.py, docs/scale.md.
+here with the statements it repeats. How the walk works: tests/walk.py, docs/scale.md.
 """
 
 import pytest
 
-from gongzhi.testing.walk import DemoSizes, difference, walk
+from tests.walk import DemoSizes, difference, walk
 
 # Pages of apps this change could not touch that still grow, with the statements that repeat.
 # Each entry is a known bug to fix in that app, not a pass: the test fails when such a page stops
