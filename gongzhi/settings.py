@@ -136,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "gongzhi.accounts.validators.CharacterClassesValidator"},
+    # 等保 A1: none of the last five passwords again (the history is kept as hashes only).
+    {"NAME": "gongzhi.accounts.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -308,3 +310,23 @@ CACHES = {
     ),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+
+# 等保 A3/A8 (gongzhi.accounts.policy): the absolute session limit (12 h) and the networks the
+# administrators' pages answer from (unset: no limit).
+GONGZHI_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("GONGZHI_SESSION_ABSOLUTE_SECONDS", "43200"))
+GONGZHI_ADMIN_ALLOWED_NETS = [
+    n.strip() for n in os.environ.get("GONGZHI_ADMIN_ALLOWED_NETS", "").split(",") if n.strip()
+] or None
+
+# 等保 A19: Content-Security-Policy without inline scripts (django-csp; the policy in
+# gongzhi.core.headers) and no-store on pages with personal data.
+from gongzhi.core.headers import policy as _csp_policy  # noqa: E402
+
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "gongzhi.core.headers.NoStoreForPersonalData",
+)
+CONTENT_SECURITY_POLICY = _csp_policy(tile_url=GONGZHI_TILE_URL)

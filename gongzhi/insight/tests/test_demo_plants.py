@@ -19,6 +19,7 @@ def test_every_planted_anomaly_is_found_by_its_rule(demo):
         "staff_ratings",
         "unusual_reveals",
         "points_bunching",
+        "works_split",
     }
     missing = [(rule, key) for rule, key in planted if not Alert.objects.filter(rule=rule, key=key).exists()]
     assert missing == []
