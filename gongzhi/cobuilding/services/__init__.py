@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import User
 from gongzhi.cobuilding.models import Timeline
 from gongzhi.cobuilding.signals import cobuilding_changed
+from gongzhi.core.errors import Conflict
 from gongzhi.registry.validators import FieldError
 
 
@@ -54,3 +55,17 @@ def subdistrict_of(area) -> int:
     if area.subdistrict_id is None:
         raise FieldError("area", _("请选择街道或以下的区域。"))
     return area.subdistrict_id
+
+
+def check_fresh(obj, seen: str | dt.datetime | None) -> None:
+    """Two editors at once: the form carries the `updated_at` it was opened with; when the locked
+    row has changed since, the later save is refused (the first one wins)."""
+    if seen in (None, ""):
+        return
+    if isinstance(seen, str):
+        try:
+            seen = dt.datetime.fromisoformat(seen)
+        except ValueError:
+            raise Conflict(_("表单已失效，请刷新后重新填写。")) from None
+    if obj.updated_at != seen:
+        raise Conflict(_("该记录刚被其他人修改过，请刷新后再改。"))
