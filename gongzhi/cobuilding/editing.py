@@ -23,7 +23,7 @@ from gongzhi.cobuilding.models import (
 )
 from gongzhi.cobuilding.models.lists import SIX_TOGETHER
 from gongzhi.cobuilding.rules import NETWORK_KEEPERS
-from gongzhi.cobuilding.services import lists, network, places
+from gongzhi.cobuilding.services import edit_token, lists, network, places
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry import selectors as registry
@@ -239,7 +239,7 @@ def pairing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         error=error,
         back="cobuilding:pairings",
         submit=_("保存"),
-        seen=obj.updated_at.isoformat(),
+        seen=edit_token(obj, "pairing"),
     )
 
 
@@ -619,5 +619,5 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
         error=error,
         back="cobuilding:places",
         submit=_("保存"),
-        seen=obj.updated_at.isoformat(),
+        seen=edit_token(obj, "place"),
     )

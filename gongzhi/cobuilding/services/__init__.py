@@ -5,6 +5,7 @@ row written in the same transaction, notices and signals after commit)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,15 +58,25 @@ def subdistrict_of(area) -> int:
     return area.subdistrict_id
 
 
-def check_fresh(obj, seen: str | dt.datetime | None) -> None:
-    """Two editors at once: the form carries the `updated_at` it was opened with; when the locked
-    row has changed since, the later save is refused (the first one wins)."""
-    if seen in (None, ""):
+EDITABLE = {
+    "pairing": ("plan", "ends_on", "neighbourhood_party_id", "ended_early_on"),
+    "place": ("name", "address", "opening_hours", "amenities", "description", "state"),
+}
+
+
+def edit_token(obj, subject: str) -> str:
+    """What an edit form carries to tell whether the row changed since it was opened: its
+    `updated_at` and a digest of the editable fields (two saves in the same instant still differ)."""
+    values = "\x1f".join(str(getattr(obj, name)) for name in EDITABLE[subject]).encode()
+    return f"{obj.updated_at.isoformat()}~{hashlib.sha256(values).hexdigest()[:16]}"
+
+
+def check_fresh(obj, subject: str, seen: str | None) -> None:
+    """Two editors at once: the later save, made from a form opened before the first one saved,
+    is refused (the first one wins). No token (the API without one): no check."""
+    if not seen:
         return
-    if isinstance(seen, str):
-        try:
-            seen = dt.datetime.fromisoformat(seen)
-        except ValueError:
-            raise Conflict(_("表单已失效，请刷新后重新填写。")) from None
-    if obj.updated_at != seen:
+    if "~" not in seen:
+        raise Conflict(_("表单已失效，请刷新后重新填写。"))
+    if seen != edit_token(obj, subject):
         raise Conflict(_("该记录刚被其他人修改过，请刷新后再改。"))

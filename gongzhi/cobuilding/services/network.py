@@ -176,12 +176,12 @@ def edit_pairing(
     ends_on: dt.date,
     plan: str = "",
     neighbourhood_party: Organization | None = None,
-    seen: str | dt.datetime | None = None,
+    seen: str | None = None,
 ) -> Pairing:
     """Change a pairing's term end, yearly plan or the neighbourhood's party organisation."""
     pairing = Pairing.objects.select_for_update(of=("self",)).get(pk=pairing.pk)
     permissions.require(actor, "pairing.manage", pairing)
-    check_fresh(pairing, seen)
+    check_fresh(pairing, "pairing", seen)
     if ends_on <= pairing.starts_on:
         raise FieldError("ends_on", _("结对期限的结束日期须晚于开始日期。"))
     if pairing.ended_early_on is not None:

@@ -131,11 +131,11 @@ def edit_place(
     description: str | None = None,
     address: str | None = None,
     name: str | None = None,
-    seen: str | dt.datetime | None = None,
+    seen: str | None = None,
 ) -> Place:
     place = Place.objects.select_for_update().get(pk=place.pk)
     permissions.require(actor, "place.verify", place)
-    check_fresh(place, seen)
+    check_fresh(place, "place", seen)
     changed = {}
     if name is not None:
         place.name = changed["name"] = text(name, field="name", label=_("名称"), max_length=80)
