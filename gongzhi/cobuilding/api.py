@@ -13,19 +13,29 @@ from gongzhi.cobuilding import coverage as coverage_figures
 from gongzhi.cobuilding import hours, matching, selectors, transitions
 from gongzhi.cobuilding.schemas import (
     CobuildingActivityIn,
+    CobuildingAllianceIn,
     CobuildingAllianceOut,
     CobuildingBranchOut,
     CobuildingClaimIn,
     CobuildingClaimOut,
     CobuildingCoverageOut,
+    CobuildingCoverEndIn,
+    CobuildingCoverIn,
+    CobuildingCoverRecordOut,
+    CobuildingLeaveIn,
+    CobuildingMemberIn,
     CobuildingNeedDetailOut,
     CobuildingNeedIn,
     CobuildingNeedOut,
     CobuildingPageQuery,
+    CobuildingPairingEditIn,
+    CobuildingPairingIn,
     CobuildingPairingOut,
     CobuildingPlaceActionIn,
+    CobuildingPlaceEditIn,
     CobuildingPlaceIn,
     CobuildingPlaceOut,
+    CobuildingProjectIn,
     CobuildingProjectOut,
     CobuildingResourceIn,
     CobuildingResourceOut,
@@ -146,20 +156,107 @@ def pairing_activity(request: HttpRequest, pk: int, body: CobuildingActivityIn):
     return 201, _pairing(pairing, timezone.localdate())
 
 
+@router.post("/pairings", response={201: CobuildingPairingOut, **ERRORS}, summary="建立结对")
+def pairing_create(request: HttpRequest, body: CobuildingPairingIn):
+    user = request.auth
+    data = body.dict()
+    neighbourhood = _area(user, data.pop("neighbourhood_id"))
+    unit = registry.organization_for(user, data.pop("unit_id"))
+    party = registry.organization_for(user, pid) if (pid := data.pop("neighbourhood_party_id")) else None
+    made = network.create_pairing(
+        actor=user, unit=unit, neighbourhood=neighbourhood, neighbourhood_party=party, **data
+    )
+    return 201, _pairing(made, timezone.localdate())
+
+
+@router.post("/pairings/{pk}", response={200: CobuildingPairingOut, **ERRORS}, summary="修改结对")
+def pairing_edit(request: HttpRequest, pk: int, body: CobuildingPairingEditIn):
+    user = request.auth
+    pairing = selectors.pairing_for(user, pk)
+    data = body.dict()
+    party = registry.organization_for(user, pid) if (pid := data.pop("neighbourhood_party_id")) else None
+    done = network.edit_pairing(actor=user, pairing=pairing, neighbourhood_party=party, **data)
+    return _pairing(done, timezone.localdate())
+
+
+def _alliance(a) -> dict:
+    return {
+        "id": a.pk,
+        "name": a.name,
+        "theme": a.theme,
+        "area_id": a.area_id,
+        "founded_on": a.founded_on,
+        "members": [m.organization_id for m in a.members.all() if m.left_on is None],
+    }
+
+
 @router.get("/alliances", response={200: list[CobuildingAllianceOut], **ERRORS}, summary="联盟")
 def alliances(request: HttpRequest):
     qs = selectors.alliances_for(request.auth).prefetch_related("members")
-    return [
-        {
-            "id": a.pk,
-            "name": a.name,
-            "theme": a.theme,
-            "area_id": a.area_id,
-            "founded_on": a.founded_on,
-            "members": [m.organization_id for m in a.members.all() if m.left_on is None],
-        }
-        for a in qs.order_by("pk")[:200]
-    ]
+    return [_alliance(a) for a in qs.order_by("pk")[:200]]
+
+
+@router.post("/alliances", response={201: CobuildingAllianceOut, **ERRORS}, summary="建立联盟")
+def alliance_create(request: HttpRequest, body: CobuildingAllianceIn):
+    user = request.auth
+    data = body.dict()
+    area = _area(user, data.pop("area_id"))
+    return 201, _alliance(network.create_alliance(actor=user, area=area, **data))
+
+
+@router.post(
+    "/alliances/{pk}/members", response={201: CobuildingAllianceOut, **ERRORS}, summary="加入联盟成员"
+)
+def alliance_join(request: HttpRequest, pk: int, body: CobuildingMemberIn):
+    user = request.auth
+    alliance = selectors.alliance_for(user, pk)
+    data = body.dict()
+    organization = registry.organization_for(user, data.pop("organization_id"))
+    network.add_member(actor=user, alliance=alliance, organization=organization, **data)
+    return 201, _alliance(selectors.alliance_for(user, pk))
+
+
+@router.post(
+    "/alliances/{pk}/members/{organization_id}/leave",
+    response={200: CobuildingAllianceOut, **ERRORS},
+    summary="成员退出联盟",
+)
+def alliance_leave(request: HttpRequest, pk: int, organization_id: int, body: CobuildingLeaveIn):
+    user = request.auth
+    alliance = selectors.alliance_for(user, pk)
+    member = alliance.members.filter(organization_id=organization_id, left_on__isnull=True).first()
+    if member is None:
+        raise NotFound(_("该单位不是联盟的现有成员。"))
+    network.remove_member(actor=user, member=member, left_on=body.left_on)
+    return _alliance(selectors.alliance_for(user, pk))
+
+
+def _cover(c) -> dict:
+    return {
+        "id": c.pk,
+        "unit_id": c.unit_id,
+        "branch_id": c.branch_id,
+        "mode": c.mode,
+        "started_on": c.started_on,
+        "ended_on": c.ended_on,
+    }
+
+
+@router.post("/coverages", response={201: CobuildingCoverRecordOut, **ERRORS}, summary="登记党组织覆盖")
+def cover(request: HttpRequest, body: CobuildingCoverIn):
+    user = request.auth
+    data = body.dict()
+    unit = registry.organization_for(user, data.pop("unit_id"))
+    branch = selectors.party_branch_for(user, data.pop("branch_id"))
+    return 201, _cover(network.cover_unit(actor=user, unit=unit, branch=branch, **data))
+
+
+@router.post("/coverages/end", response={200: CobuildingCoverRecordOut, **ERRORS}, summary="结束党组织覆盖")
+def cover_end(request: HttpRequest, body: CobuildingCoverEndIn):
+    user = request.auth
+    data = body.dict()
+    unit = registry.organization_for(user, data.pop("unit_id"))
+    return _cover(network.end_coverage(actor=user, unit=unit, **data))
 
 
 def _need(n) -> dict:
@@ -309,6 +406,32 @@ def projects(request: HttpRequest, query: Query[CobuildingPageQuery]):
     ]
 
 
+@router.post("/projects", response={201: CobuildingProjectOut, **ERRORS}, summary="建立项目")
+def project_create(request: HttpRequest, body: CobuildingProjectIn):
+    user = request.auth
+    data = body.dict()
+    area = _area(user, data.pop("area_id"))
+    lead = registry.organization_for(user, data.pop("lead_id"))
+    partners = [registry.organization_for(user, pk) for pk in data.pop("partner_ids")]
+    needs = [selectors.need_for(user, pk) for pk in data.pop("need_ids")]
+    resources = [selectors.resource_for(user, pk) for pk in data.pop("resource_ids")]
+    p = lists.create_project(
+        actor=user, area=area, lead=lead, partners=partners, needs=needs, resources=resources, **data
+    )
+    return 201, {
+        "id": p.pk,
+        "title": p.title,
+        "lead_id": p.lead_id,
+        "area_id": p.area_id,
+        "tags": p.tags,
+        "budget": float(p.budget),
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "progress": p.progress,
+        "state": p.state,
+    }
+
+
 def _place(user, p, now) -> dict:
     return {
         "id": p.pk,
@@ -357,6 +480,13 @@ def nominate(request: HttpRequest, body: CobuildingPlaceIn):
     operator = registry.organization_for(user, oid) if (oid := data.pop("operator_id")) else None
     made = places.nominate_place(actor=user, area=area, operator=operator, **data)
     return 201, _place(user, made, timezone.now())
+
+
+@router.post("/places/{pk}", response={200: CobuildingPlaceOut, **ERRORS}, summary="修改服务点信息")
+def place_edit(request: HttpRequest, pk: int, body: CobuildingPlaceEditIn):
+    user = request.auth
+    done = places.edit_place(actor=user, place=selectors.place_for(user, pk), **body.dict())
+    return _place(user, done, timezone.now())
 
 
 PLACE_ACTIONS = {

@@ -206,3 +206,81 @@ class CobuildingPlaceIn(Schema):
 
 class CobuildingPlaceActionIn(Schema):
     note: str = ""
+
+
+class CobuildingPairingIn(Schema):
+    unit_id: int
+    neighbourhood_id: int
+    starts_on: dt.date
+    ends_on: dt.date
+    plan: str = ""
+    neighbourhood_party_id: int | None = None
+
+
+class CobuildingPairingEditIn(Schema):
+    ends_on: dt.date
+    plan: str = ""
+    neighbourhood_party_id: int | None = None
+
+
+class CobuildingAllianceIn(Schema):
+    area_id: int
+    name: str
+    theme: str
+    founded_on: dt.date
+    note: str = ""
+
+
+class CobuildingMemberIn(Schema):
+    organization_id: int
+    role: str = "member"
+    joined_on: dt.date
+
+
+class CobuildingLeaveIn(Schema):
+    left_on: dt.date
+
+
+class CobuildingCoverIn(Schema):
+    unit_id: int
+    branch_id: int
+    mode: str
+    started_on: dt.date
+    note: str = ""
+
+
+class CobuildingCoverEndIn(Schema):
+    unit_id: int
+    ended_on: dt.date
+    reason: str
+
+
+class CobuildingCoverRecordOut(Schema):
+    id: int
+    unit_id: int
+    branch_id: int
+    mode: str
+    started_on: dt.date
+    ended_on: dt.date | None
+
+
+class CobuildingProjectIn(Schema):
+    area_id: int
+    title: str
+    lead_id: int
+    starts_on: dt.date
+    ends_on: dt.date
+    partner_ids: list[int] = []
+    need_ids: list[int] = []
+    resource_ids: list[int] = []
+    tags: list[str] = []
+    budget: str = "0"
+    description: str = ""
+
+
+class CobuildingPlaceEditIn(Schema):
+    name: str | None = None
+    address: str | None = None
+    opening_hours: str | None = None
+    amenities: list[str] | None = None
+    description: str | None = None

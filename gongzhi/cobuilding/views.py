@@ -128,6 +128,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
             "branches": selectors.party_branches_for(user).select_related(
                 "organization", "parent__organization"
             ),
+            "can_manage": permissions.has(user, "coverage.manage", user.scope),
         },
     )
 
@@ -149,6 +150,7 @@ def pairings(request: HttpRequest) -> HttpResponse:
             "total": total,
             "page": page_of(request, qs.order_by("area__path", "-starts_on"), PER_PAGE),
             "today": timezone.localdate(),
+            "can_manage": permissions.has(user, "pairing.manage", user.scope),
         },
     )
 
@@ -195,14 +197,26 @@ def alliances(request: HttpRequest) -> HttpResponse:
     qs = selectors.alliances_for(request.user).annotate(
         n=Count("members", filter=Q(members__left_on__isnull=True))
     )
-    return render(request, "cobuilding/alliances.html", {"alliances": qs})
+    can_manage = permissions.has(request.user, "alliance.manage", request.user.scope)
+    return render(request, "cobuilding/alliances.html", {"alliances": qs, "can_manage": can_manage})
 
 
 @staff_page
 def alliance(request: HttpRequest, pk: int) -> HttpResponse:
     obj = selectors.alliance_for(request.user, pk)
+    from gongzhi.cobuilding.editing import alliance_form_context
+
     members = obj.members.filter(left_on__isnull=True).select_related("organization")
-    return render(request, "cobuilding/alliance.html", {"alliance": obj, "members": members})
+    return render(
+        request,
+        "cobuilding/alliance.html",
+        {
+            "alliance": obj,
+            "members": members,
+            "today": timezone.localdate(),
+            **alliance_form_context(request.user, obj),
+        },
+    )
 
 
 @staff_page
@@ -377,7 +391,12 @@ def resources(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cobuilding/resources.html",
-        {"page": page_of(request, qs, PER_PAGE), "state": state, "states": ResourceState.choices},
+        {
+            "page": page_of(request, qs, PER_PAGE),
+            "state": state,
+            "states": ResourceState.choices,
+            "can_offer": permissions.has(request.user, "resource.offer", request.user.scope),
+        },
     )
 
 
@@ -399,7 +418,12 @@ def resource(request: HttpRequest, pk: int) -> HttpResponse:
 def projects(request: HttpRequest) -> HttpResponse:
     _require(request.user, "project.view")
     qs = selectors.projects_for(request.user).select_related("lead", "area")
-    return render(request, "cobuilding/projects.html", {"page": page_of(request, qs, PER_PAGE)})
+    can_manage = permissions.has(request.user, "project.manage", request.user.scope)
+    return render(
+        request,
+        "cobuilding/projects.html",
+        {"page": page_of(request, qs, PER_PAGE), "can_manage": can_manage},
+    )
 
 
 @staff_page
@@ -448,6 +472,7 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": case_list,
             "places": selectors.places_for(user).filter(operator=org),
             "today": timezone.localdate(),
+            "can_cover": permissions.has(user, "coverage.manage", org),
         },
     )
 
@@ -470,6 +495,7 @@ def places_page(request: HttpRequest) -> HttpResponse:
             "state": state,
             "states": PlaceState.choices,
             "today": timezone.localdate(),
+            "can_nominate": permissions.has(user, "place.nominate", user.scope),
         },
     )
 
@@ -502,6 +528,7 @@ def place(request: HttpRequest, pk: int) -> HttpResponse:
             "pledges": obj.pledges.all(),
             "timeline": selectors.timeline("place", obj.pk),
             "today": timezone.localdate(),
+            "can_edit": permissions.has(user, "place.verify", obj),
         },
     )
 

@@ -5,6 +5,7 @@ row written in the same transaction, notices and signals after commit)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import User
 from gongzhi.cobuilding.models import Timeline
 from gongzhi.cobuilding.signals import cobuilding_changed
+from gongzhi.core.errors import Conflict
 from gongzhi.registry.validators import FieldError
 
 
@@ -54,3 +56,27 @@ def subdistrict_of(area) -> int:
     if area.subdistrict_id is None:
         raise FieldError("area", _("请选择街道或以下的区域。"))
     return area.subdistrict_id
+
+
+EDITABLE = {
+    "pairing": ("plan", "ends_on", "neighbourhood_party_id", "ended_early_on"),
+    "place": ("name", "address", "opening_hours", "amenities", "description", "state"),
+}
+
+
+def edit_token(obj, subject: str) -> str:
+    """What an edit form carries to tell whether the row changed since it was opened: its
+    `updated_at` and a digest of the editable fields (two saves in the same instant still differ)."""
+    values = "\x1f".join(str(getattr(obj, name)) for name in EDITABLE[subject]).encode()
+    return f"{obj.updated_at.isoformat()}~{hashlib.sha256(values).hexdigest()[:16]}"
+
+
+def check_fresh(obj, subject: str, seen: str | None) -> None:
+    """Two editors at once: the later save, made from a form opened before the first one saved,
+    is refused (the first one wins). No token (the API without one): no check."""
+    if not seen:
+        return
+    if "~" not in seen:
+        raise Conflict(_("表单已失效，请刷新后重新填写。"))
+    if seen != edit_token(obj, subject):
+        raise Conflict(_("该记录刚被其他人修改过，请刷新后再改。"))

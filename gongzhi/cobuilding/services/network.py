@@ -23,7 +23,7 @@ from gongzhi.cobuilding.models import (
     PairingEvaluation,
     PartyBranch,
 )
-from gongzhi.cobuilding.services import log, subdistrict_of, text
+from gongzhi.cobuilding.services import check_fresh, log, subdistrict_of, text
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.registry.models import Organization, OrganizationKind
@@ -169,6 +169,54 @@ def create_pairing(
 
 
 @transaction.atomic
+def edit_pairing(
+    *,
+    actor: User,
+    pairing: Pairing,
+    ends_on: dt.date,
+    plan: str = "",
+    neighbourhood_party: Organization | None = None,
+    seen: str | None = None,
+) -> Pairing:
+    """Change a pairing's term end, yearly plan or the neighbourhood's party organisation."""
+    pairing = Pairing.objects.select_for_update(of=("self",)).get(pk=pairing.pk)
+    permissions.require(actor, "pairing.manage", pairing)
+    check_fresh(pairing, "pairing", seen)
+    if ends_on <= pairing.starts_on:
+        raise FieldError("ends_on", _("结对期限的结束日期须晚于开始日期。"))
+    if pairing.ended_early_on is not None:
+        raise Conflict(_("该结对已终止，不能再修改。"))
+    if neighbourhood_party is not None:
+        if neighbourhood_party.kind != OrganizationKind.PARTY_ORGANIZATION:
+            raise FieldError("neighbourhood_party", _("所选单位不是党组织。"))
+        if neighbourhood_party.subdistrict_id != pairing.subdistrict_id:
+            raise FieldError("neighbourhood_party", _("居民区党组织须在本街道。"))
+    overlapping = Pairing.objects.filter(
+        unit_id=pairing.unit_id,
+        area_id=pairing.area_id,
+        starts_on__lte=ends_on,
+        ends_on__gte=pairing.starts_on,
+        ended_early_on__isnull=True,
+    ).exclude(pk=pairing.pk)
+    if overlapping.exists():
+        raise Conflict(_("该单位与该居民区在这段期间已有结对。"))
+    changed = {}
+    plan = (plan or "").strip()[:4000]
+    if plan != pairing.plan:
+        changed["plan"] = True
+    if ends_on != pairing.ends_on:
+        changed["ends_on"] = [str(pairing.ends_on), str(ends_on)]
+    party_id = neighbourhood_party.pk if neighbourhood_party else None
+    if party_id != pairing.neighbourhood_party_id:
+        changed["neighbourhood_party"] = party_id
+    pairing.plan, pairing.ends_on, pairing.neighbourhood_party = plan, ends_on, neighbourhood_party
+    pairing.save(update_fields=["plan", "ends_on", "neighbourhood_party", "updated_at"])
+    log("pairing", pairing, "edit", actor=actor, data=changed)
+    audit.record(actor=actor, action="cobuilding.pairing.edit", target=pairing, data=changed)
+    return pairing
+
+
+@transaction.atomic
 def record_activity(
     *, actor: User, pairing: Pairing, held_on: dt.date, title: str, participants: int = 0, note: str = ""
 ) -> PairingActivity:
@@ -260,7 +308,10 @@ def add_member(
     role: str = AllianceRole.MEMBER,
     joined_on: dt.date,
 ) -> AllianceMember:
+    alliance = Alliance.objects.select_for_update(of=("self",)).get(pk=alliance.pk)
     permissions.require(actor, "alliance.manage", alliance)
+    if organization.subdistrict_id != alliance.subdistrict_id:
+        raise FieldError("organization", _("成员单位须在本街道。"))
     if role not in AllianceRole.values:
         raise FieldError("role", _("请选择成员角色。"))
     if AllianceMember.objects.filter(
@@ -276,6 +327,9 @@ def add_member(
 
 @transaction.atomic
 def remove_member(*, actor: User, member: AllianceMember, left_on: dt.date) -> AllianceMember:
+    member = (
+        AllianceMember.objects.select_for_update(of=("self",)).select_related("alliance").get(pk=member.pk)
+    )
     permissions.require(actor, "alliance.manage", member.alliance)
     if member.left_on is not None:
         raise Conflict(_("该单位已退出联盟。"))

@@ -24,7 +24,7 @@ from gongzhi.cobuilding.models import (
     PlaceState,
     ReportKind,
 )
-from gongzhi.cobuilding.services import log, subdistrict_of, text
+from gongzhi.cobuilding.services import check_fresh, log, subdistrict_of, text
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.registry import services as registry
@@ -130,10 +130,15 @@ def edit_place(
     amenities: Iterable[str] | None = None,
     description: str | None = None,
     address: str | None = None,
+    name: str | None = None,
+    seen: str | None = None,
 ) -> Place:
     place = Place.objects.select_for_update().get(pk=place.pk)
     permissions.require(actor, "place.verify", place)
+    check_fresh(place, "place", seen)
     changed = {}
+    if name is not None:
+        place.name = changed["name"] = text(name, field="name", label=_("名称"), max_length=80)
     if opening_hours is not None:
         place.opening_hours = changed["opening_hours"] = hours.clean(opening_hours)
     if amenities is not None:

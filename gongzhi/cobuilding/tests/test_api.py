@@ -124,3 +124,50 @@ def test_openapi_has_the_cobuilding_schemas(client, world):
     schema = client.get("/api/openapi.json").json()
     assert "CobuildingNeedOut" in schema["components"]["schemas"]
     assert any(p.startswith("/api/cobuilding/") for p in schema["paths"])
+
+
+def test_pairing_alliance_and_coverage_writes(client, world, net):
+    leader = auth(world.a.users["leader"])
+    other, grid = auth(world.b.users["leader"]), auth(world.a.users["dispatcher"])
+    body = {
+        "unit_id": net.firm_a.pk,
+        "neighbourhood_id": world.a.neighbourhood.pk,
+        "starts_on": "2026-01-01",
+        "ends_on": "2025-01-01",
+    }
+    bad = post(client, "/api/cobuilding/pairings", body, leader)
+    assert bad.status_code == 400 and set(bad.json()) == {"code", "message", "details"}
+    assert post(client, "/api/cobuilding/pairings", body | {"ends_on": "2027-12-31"}, grid).status_code == 403
+    made = post(client, "/api/cobuilding/pairings", body | {"ends_on": "2027-12-31"}, leader)
+    assert made.status_code == 201
+    pk = made.json()["id"]
+    assert post(client, f"/api/cobuilding/pairings/{pk}", {"ends_on": "2028-01-31"}, other).status_code == 404
+    edited = post(client, f"/api/cobuilding/pairings/{pk}", {"ends_on": "2028-01-31", "plan": "计划"}, leader)
+    assert edited.json()["ends_on"] == "2028-01-31"
+    alliance = post(
+        client,
+        "/api/cobuilding/alliances",
+        {"area_id": world.a.subdistrict.pk, "name": "联盟", "theme": "other", "founded_on": "2026-01-01"},
+        leader,
+    ).json()
+    joined = post(
+        client,
+        f"/api/cobuilding/alliances/{alliance['id']}/members",
+        {"organization_id": net.shop_a.pk, "joined_on": "2026-02-01"},
+        leader,
+    )
+    assert joined.status_code == 201 and joined.json()["members"] == [net.shop_a.pk]
+    left = post(
+        client,
+        f"/api/cobuilding/alliances/{alliance['id']}/members/{net.shop_a.pk}/leave",
+        {"left_on": "2026-03-01"},
+        leader,
+    )
+    assert left.json()["members"] == []
+    covered = post(
+        client,
+        "/api/cobuilding/coverages",
+        {"unit_id": net.shop_a.pk, "branch_id": net.cohesion.pk, "mode": "area", "started_on": "2026-02-01"},
+        leader,
+    )
+    assert covered.status_code == 201 and covered.json()["ended_on"] is None
