@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.accounts import audit, otp, policy, selectors, services
@@ -90,10 +90,19 @@ def notice_read(request: HttpRequest, pk: int) -> HttpResponse:
 LOG_ROWS = 200
 
 ACTION_LABELS = {
-    "reveal": _lazy("查看明文"),
-    "export:clear": _lazy("明文导出"),
-    "export:masked": _lazy("脱敏导出"),
-    "export:access_log": _lazy("导出访问记录"),
+    "reveal": gettext_lazy("查看明文"),
+    "export:clear": gettext_lazy("明文导出"),
+    "export:masked": gettext_lazy("脱敏导出"),
+    "export:access_log": gettext_lazy("导出访问记录"),
+}
+
+
+# The fields whose reveal is logged (the detail after "reveal:"), as labels.
+FIELD_LABELS = {
+    "id_number": gettext_lazy("证件号码"),
+    "phone": gettext_lazy("联系电话"),
+    "owner_phone": gettext_lazy("产权人/房东电话"),
+    "contact_phone": gettext_lazy("联系电话"),
 }
 
 
@@ -102,7 +111,9 @@ def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
     kind, _sep, detail = action.partition(":")
-    return f"{ACTION_LABELS[kind]}：{detail}" if kind in ACTION_LABELS and detail else action
+    if kind in ACTION_LABELS and detail:
+        return f"{ACTION_LABELS[kind]}：{FIELD_LABELS.get(detail, detail)}"
+    return action
 
 
 def _filters(request: HttpRequest) -> selectors.LogFilters:

@@ -92,7 +92,7 @@ def monthly_report(
     summary.append([_("统计期间"), period])
     summary.append([_("生成时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     for text in board.definitions.values():
-        summary.append([text])
+        summary.append([str(text)])
         summary.cell(summary.max_row, 1).alignment = Alignment(wrap_text=False)
     _sheet(book, _("按区域"), _header(), [_tally_row(a.name, t) for a, t in board.by_area])
     _sheet(book, _("按承办单位"), _header(), [_tally_row(name, t) for name, t in board.by_unit])

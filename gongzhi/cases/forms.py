@@ -35,7 +35,7 @@ def category_choices() -> list:
     for category in Category.objects.filter(active=True).select_related("parent").order_by("sort", "code"):
         if category.parent_id:
             tree.setdefault(category.parent, []).append(category)
-    return [("", "—— 请选择类别 ——")] + [
+    return [("", _("—— 请选择类别 ——"))] + [
         (top.name, [(c.pk, c.name) for c in leaves]) for top, leaves in tree.items()
     ]
 

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases import rollup, selectors
@@ -34,10 +35,14 @@ from gongzhi.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case, CaseMon
 from gongzhi.territory.models import Area
 
 DEFINITIONS = {
-    "response_rate": "响应率 = 在响应时限内首次响应（受理、派遣或不予受理）的工单数 ÷ 应响应的工单数（已响应或响应时限已过）",
-    "resolution_rate": "解决率 = 反映人评价为“问题已解决”的工单数 ÷ 已评价工单数",
-    "satisfaction_rate": "满意率 = （满意 + 基本满意）÷ 已评价工单数（权重可配置）",
-    "onsite": "现场即办 = 网格员或居民区工作人员发现后当场解决、一步登记并结案的工单数（计入办结数，不计入评价）",
+    "response_rate": gettext_lazy(
+        "响应率 = 在响应时限内首次响应（受理、派遣或不予受理）的工单数 ÷ 应响应的工单数（已响应或响应时限已过）"
+    ),
+    "resolution_rate": gettext_lazy("解决率 = 反映人评价为“问题已解决”的工单数 ÷ 已评价工单数"),
+    "satisfaction_rate": gettext_lazy("满意率 = （满意 + 基本满意）÷ 已评价工单数（权重可配置）"),
+    "onsite": gettext_lazy(
+        "现场即办 = 网格员或居民区工作人员发现后当场解决、一步登记并结案的工单数（计入办结数，不计入评价）"
+    ),
 }
 
 
@@ -134,7 +139,7 @@ class Dashboard:
     by_area: list[tuple[Area, Tally]]
     by_unit: list[tuple[str, Tally]]
     by_month: list[tuple[str, Tally]]
-    definitions: dict = field(default_factory=lambda: DEFINITIONS)
+    definitions: dict = field(default_factory=lambda: {key: str(text) for key, text in DEFINITIONS.items()})
     from_rollup: bool = False
 
 
@@ -284,7 +289,9 @@ def dashboard(
     return Dashboard(
         overall=overall,
         by_area=[(c, per_child[c.pk]) for c in children if c.pk in per_child],
-        by_unit=sorted(((k or "未派遣", v) for k, v in board.by_unit.items()), key=lambda kv: -kv[1].total),
+        by_unit=sorted(
+            ((k or gettext("未派遣"), v) for k, v in board.by_unit.items()), key=lambda kv: -kv[1].total
+        ),
         by_month=sorted(per_month.items()),
         from_rollup=from_rollup,
     )

@@ -450,6 +450,18 @@ class OutboundMessage(OfACase):
             models.Index(fields=["created_at"], condition=models.Q(status="queued"), name="message_queued"),
         ]
 
+    # The column holds the channel's own codes (messaging.py); these are their labels.
+    STATUS_LABELS = {
+        "queued": _("待发送"),
+        "outbox": _("已存入发件箱"),
+        "sent": _("已发送"),
+        "failed": _("发送失败"),
+    }
+
+    @property
+    def status_label(self) -> str:
+        return str(self.STATUS_LABELS.get(self.status, self.status))
+
 
 class PhoneCode(models.Model):
     """A one-time code sent to a phone, proving that whoever types it holds that phone (public

@@ -145,7 +145,7 @@ def elect(request: HttpRequest, pk: int) -> HttpResponse:
             services.MemberSpec(
                 name=parts[0],
                 role=labels.get(parts[1], MemberRole.MEMBER) if len(parts) > 1 else MemberRole.MEMBER,
-                party_member="党员" in parts[2:],
+                party_member=bool({"党员", "party"} & {part.lower() for part in parts[2:]}),
                 pledge_signed_on=on if checked else None,
                 not_employed_by_manager=checked,
                 no_illegal_building=checked,

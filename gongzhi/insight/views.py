@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import Unit
 from gongzhi.cases.models import Category
@@ -187,18 +188,18 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 INDEX_KIND_LABELS = {
-    "report": _("反映问题"),
-    "rating": _("评价"),
-    "visit": _("接受走访"),
-    "suggestion": _("人民建议"),
-    "support": _("附议"),
-    "deliberation": _("参加议事"),
-    "volunteer_hour": _("志愿服务小时"),
-    "event": _("参加活动"),
-    "reach": _("覆盖面"),
-    "depth": _("活跃度"),
-    "responsiveness": _("回应度"),
-    "value": _("指数"),
+    "report": gettext_lazy("反映问题"),
+    "rating": gettext_lazy("评价"),
+    "visit": gettext_lazy("接受走访"),
+    "suggestion": gettext_lazy("人民建议"),
+    "support": gettext_lazy("附议"),
+    "deliberation": gettext_lazy("参加议事"),
+    "volunteer_hour": gettext_lazy("志愿服务小时"),
+    "event": gettext_lazy("参加活动"),
+    "reach": gettext_lazy("覆盖面"),
+    "depth": gettext_lazy("活跃度"),
+    "responsiveness": gettext_lazy("回应度"),
+    "value": gettext_lazy("指数"),
 }
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from gongzhi.registry import validators
 from gongzhi.registry.models import (
@@ -24,30 +24,30 @@ from gongzhi.registry.models import (
 from gongzhi.registry.validators import FieldError
 
 LABELS = {
-    "name": _l("姓名"),
-    "id_type": _l("证件类型"),
-    "id_number": _l("证件号码"),
-    "phone": _l("联系电话"),
-    "registration_type": _l("户籍类型"),
-    "living_status": _l("居住状态"),
-    "relation": _l("与户主关系"),
-    "moved_in_on": _l("迁入日期"),
-    "moved_out_on": _l("迁出日期"),
-    "room": _l("房号"),
-    "address": _l("地址"),
-    "use": _l("房屋用途"),
-    "floor_area": _l("建筑面积"),
-    "owner_name": _l("产权人/房东"),
-    "owner_phone": _l("产权人/房东电话"),
-    "kind": _l("类型"),
-    "credit_code": _l("统一社会信用代码"),
-    "contact_name": _l("联系人"),
-    "contact_phone": _l("联系电话"),
-    "employees": _l("从业人数"),
-    "lat": _l("纬度"),
-    "lng": _l("经度"),
-    "party_covered": _l("党组织覆盖"),
-    "note": _l("备注"),
+    "name": gettext_lazy("姓名"),
+    "id_type": gettext_lazy("证件类型"),
+    "id_number": gettext_lazy("证件号码"),
+    "phone": gettext_lazy("联系电话"),
+    "registration_type": gettext_lazy("户籍类型"),
+    "living_status": gettext_lazy("居住状态"),
+    "relation": gettext_lazy("与户主关系"),
+    "moved_in_on": gettext_lazy("迁入日期"),
+    "moved_out_on": gettext_lazy("迁出日期"),
+    "room": gettext_lazy("房号"),
+    "address": gettext_lazy("地址"),
+    "use": gettext_lazy("房屋用途"),
+    "floor_area": gettext_lazy("建筑面积"),
+    "owner_name": gettext_lazy("产权人/房东"),
+    "owner_phone": gettext_lazy("产权人/房东电话"),
+    "kind": gettext_lazy("类型"),
+    "credit_code": gettext_lazy("统一社会信用代码"),
+    "contact_name": gettext_lazy("联系人"),
+    "contact_phone": gettext_lazy("联系电话"),
+    "employees": gettext_lazy("从业人数"),
+    "lat": gettext_lazy("纬度"),
+    "lng": gettext_lazy("经度"),
+    "party_covered": gettext_lazy("党组织覆盖"),
+    "note": gettext_lazy("备注"),
 }
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -243,6 +245,11 @@ class Residence(models.Model):
         verbose_name_plural = _("居住记录")
         ordering = ["resident_id", "created_at", "id"]
 
+    @property
+    def source_label(self) -> str:
+        """The source as a label: the column holds ChangeSource's codes (it has no choices)."""
+        return str(dict(ChangeSource.choices).get(self.source, self.source))
+
 
 class ChangeSource(models.TextChoices):
     MANUAL = "manual", _("手工录入")
@@ -271,6 +278,23 @@ class RegistryChange(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    @property
+    def object_label(self) -> str:
+        """The kind of row changed as a label (the row stores the model's name)."""
+        try:
+            return str(apps.get_model("registry", self.object_type)._meta.verbose_name)
+        except LookupError:
+            return self.object_type
+
+    @property
+    def field_label(self) -> str:
+        """The changed field's name as a label (the row stores the attribute's code)."""
+        try:
+            model = apps.get_model("registry", self.object_type)
+            return str(model._meta.get_field(self.field).verbose_name)
+        except (LookupError, FieldDoesNotExist):
+            return self.field
 
 
 class OrganizationKind(models.TextChoices):

@@ -61,7 +61,7 @@ def test_filters_and_the_logged_export(client, logs):
     body = response.content.decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv") and "核对低保" in body and "B侧" not in body
     assert AccessLog.objects.filter(user=auditor, action="export:access_log").count() == 1
-    assert "查看明文：id_number" in client.get(reverse("accounts:audit_log")).content.decode()
+    assert "查看明文：证件号码" in client.get(reverse("accounts:audit_log")).content.decode()
 
 
 def test_the_page_makes_a_fixed_number_of_queries(client, logs, django_assert_max_num_queries):

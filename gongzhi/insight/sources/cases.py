@@ -100,19 +100,22 @@ def report_section(ctx: ReportContext) -> Section:
         Figure("overdue", "超时未办", total["overdue"]),
         Figure("escalated", "本周升级", total["escalated"]),
         Figure(
-            "response_rate", "响应率", pct(overall.response_rate), hint=metrics.DEFINITIONS["response_rate"]
+            "response_rate",
+            "响应率",
+            pct(overall.response_rate),
+            hint=str(metrics.DEFINITIONS["response_rate"]),
         ),
         Figure(
             "resolution_rate",
             "解决率",
             pct(overall.resolution_rate),
-            hint=metrics.DEFINITIONS["resolution_rate"],
+            hint=str(metrics.DEFINITIONS["resolution_rate"]),
         ),
         Figure(
             "satisfaction_rate",
             "满意率",
             pct(overall.satisfaction_rate),
-            hint=metrics.DEFINITIONS["satisfaction_rate"],
+            hint=str(metrics.DEFINITIONS["satisfaction_rate"]),
         ),
     ]
     tables = [Table("按层级", ["层级", "新增", "结案", "超时", "升级"], rows)]

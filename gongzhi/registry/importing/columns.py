@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.registry.models import (
     DwellingUse,
@@ -72,4 +72,8 @@ COLUMNS: dict[str, list[Column]] = {
     ],
 }
 KINDS = tuple(COLUMNS)
-KIND_LABELS = {"residents": _("实有人口"), "dwellings": _("实有房屋"), "organizations": _("单位")}
+KIND_LABELS = {
+    "residents": gettext_lazy("实有人口"),
+    "dwellings": gettext_lazy("实有房屋"),
+    "organizations": gettext_lazy("单位"),
+}
