@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import AccessLog, User
 from gongzhi.insight.supervision import Evidence, Finding, Rule, ScanContext, register
@@ -20,7 +21,7 @@ HISTORY_WEEKS = 12
 class UnusualReveals(Rule):
     code = "unusual_reveals"
     number = 10
-    title = "查看完整身份证号、电话或导出明显多于本人常态"
+    title = gettext_lazy("查看完整身份证号、电话或导出明显多于本人常态")
     app_label = "accounts"
     requires = ("accounts.AccessLog",)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.apps import apps
 from django.db.models import Count, F, Min, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import Unit, User
 from gongzhi.cases.models import Action, Attachment, Case, CaseEvent, Consultation
@@ -40,7 +41,7 @@ class CaseRule(Rule):
 class RepeatedAddress(CaseRule):
     code = "repeat_address"
     number = 1
-    title = "同一地址同类问题反复反映"
+    title = gettext_lazy("同一地址同类问题反复反映")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         minimum, window = int(ctx.settings["repeat_min_reports"]), int(ctx.settings["repeat_window_days"])
@@ -88,7 +89,7 @@ def _closed_needing_site_visit(ctx: ScanContext):
 class ClosedWithoutSiteEvidence(CaseRule):
     code = "no_site_evidence"
     number = 2
-    title = "应现场核查而无现场、联系或照片记录即结案"
+    title = gettext_lazy("应现场核查而无现场、联系或照片记录即结案")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         closed = _closed_needing_site_visit(ctx)
@@ -124,7 +125,7 @@ class ClosedWithoutSiteEvidence(CaseRule):
 class ClosedTooFast(CaseRule):
     code = "closed_too_fast"
     number = 3
-    title = "派遣后过快结案"
+    title = gettext_lazy("派遣后过快结案")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         hours = float(ctx.settings["fast_close_hours"])
@@ -158,7 +159,7 @@ class ClosedTooFast(CaseRule):
 class ReopenedOrUnsatisfied(CaseRule):
     code = "reopened"
     number = 4
-    title = "重新打开或多次不满意"
+    title = gettext_lazy("重新打开或多次不满意")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         minimum = int(ctx.settings["unsatisfied_min"])
@@ -197,7 +198,7 @@ class ReopenedOrUnsatisfied(CaseRule):
 class Bounced(CaseRule):
     code = "bounced"
     number = 5
-    title = "多次改派或退回（部门间推诿）"
+    title = gettext_lazy("多次改派或退回（部门间推诿）")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         minimum = int(ctx.settings["bounce_min"])
@@ -244,7 +245,7 @@ class Bounced(CaseRule):
 class OverdueShare(CaseRule):
     code = "overdue_share"
     number = 6
-    title = "处置单位超时率明显高于同类单位"
+    title = gettext_lazy("处置单位超时率明显高于同类单位")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         import datetime as dt
@@ -287,7 +288,7 @@ class OverdueShare(CaseRule):
 class CopiedReplies(CaseRule):
     code = "copied_replies"
     number = 7
-    title = "不同工单的反馈内容高度雷同"
+    title = gettext_lazy("不同工单的反馈内容高度雷同")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         import numpy as np
@@ -342,7 +343,7 @@ class CopiedReplies(CaseRule):
 class SameHands(CaseRule):
     code = "same_hands"
     number = 8
-    title = "同一人既上报又结案，或既反馈又核查"
+    title = gettext_lazy("同一人既上报又结案，或既反馈又核查")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         events = CaseEvent.objects.filter(
@@ -387,7 +388,7 @@ class SameHands(CaseRule):
 class StaffPhoneRatings(CaseRule):
     code = "staff_ratings"
     number = 12
-    title = "评价来自工作人员的手机号"
+    title = gettext_lazy("评价来自工作人员的手机号")
 
     def find(self, ctx: ScanContext) -> Iterable[Finding]:
         staff = dict(

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from gongzhi.committees.models import Works, WorksStatus
 from gongzhi.committees.works import price_review_above
@@ -28,7 +29,7 @@ def contractor_key(name: str) -> str:
 class WorksSplit(Rule):
     code = "works_split"
     number = 11
-    title = "业委会维修工程拆分规避审价（同一施工单位、短期内多笔均低于审价线，合计超过）"
+    title = gettext_lazy("业委会维修工程拆分规避审价（同一施工单位、短期内多笔均低于审价线，合计超过）")
     app_label = "committees"
     requires = ("committees.Works",)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from gongzhi.insight.supervision import Evidence, Finding, Rule, ScanContext, register
 from gongzhi.volunteers.models import EARNING_KINDS, PointsEntry
@@ -24,7 +25,7 @@ def _odd(hour: int, start: int, end: int) -> bool:
 class PointsBunching(Rule):
     code = "points_bunching"
     number = 9
-    title = "志愿积分集中在深夜发放或集中记给同一人"
+    title = gettext_lazy("志愿积分集中在深夜发放或集中记给同一人")
     app_label = "volunteers"
     requires = ("volunteers.PointsEntry",)
 
