@@ -133,7 +133,12 @@ def record(
     return 201, _visit_out(visit)
 
 
-@router.get("/visits/{pk}/photos/{photo_pk}", url_name="visit_photo", summary="走访照片")
+@router.get(
+    "/visits/{pk}/photos/{photo_pk}",
+    url_name="visit_photo",
+    response={200: None, 404: ErrorOut, 422: ErrorOut},
+    summary="走访照片（image/jpeg、image/png 或 image/webp）",
+)
 def visit_photo(request: HttpRequest, pk: int, photo_pk: int):
     visit = selectors.visit_for(request.auth, pk)
     item = visit.photos.filter(pk=photo_pk).first()

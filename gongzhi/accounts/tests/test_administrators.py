@@ -341,23 +341,30 @@ def test_the_migration_keeps_system_administrators_and_gives_nobody_audit_powers
     from django.db.migrations.executor import MigrationExecutor
 
     before, after = [("accounts", "0007_audit_chain")], [("accounts", "0008_three_administrators")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    OldGroup, OldUser = old.get_model("auth", "Group"), old.get_model("accounts", "User")
-    OldGroup.objects.filter(name__in=["secadmin", "auditadmin"]).delete()  # a deployment before it
-    admin = OldUser.objects.create(username="old_admin")
-    admin.groups.add(OldGroup.objects.get_or_create(name="admin")[0])
-    auditor = OldUser.objects.create(username="old_auditor")
-    auditor.groups.add(OldGroup.objects.get_or_create(name="auditor")[0])
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps
+        OldGroup, OldUser = old.get_model("auth", "Group"), old.get_model("accounts", "User")
+        OldGroup.objects.filter(name__in=["secadmin", "auditadmin"]).delete()  # a deployment before it
+        admin = OldUser.objects.create(username="old_admin")
+        admin.groups.add(OldGroup.objects.get_or_create(name="admin")[0])
+        auditor = OldUser.objects.create(username="old_auditor")
+        auditor.groups.add(OldGroup.objects.get_or_create(name="auditor")[0])
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
 
-    admin, auditor = User.objects.get(username="old_admin"), User.objects.get(username="old_auditor")
-    assert _roles(admin) == {Role.ADMIN} and rules.has(admin, "calendar.manage")
-    assert _roles(auditor) == {Role.AUDITOR} and not rules.has(auditor, "audit.view")
-    for code in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
-        assert not Group.objects.get(name=code).user_set.exists()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        admin.groups.add(Group.objects.get(name=Role.AUDIT_ADMIN))
+        admin = User.objects.get(username="old_admin")
+        auditor = User.objects.get(username="old_auditor")
+        assert _roles(admin) == {Role.ADMIN} and rules.has(admin, "calendar.manage")
+        assert _roles(auditor) == {Role.AUDITOR} and not rules.has(auditor, "audit.view")
+        for code in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
+            assert not Group.objects.get(name=code).user_set.exists()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            admin.groups.add(Group.objects.get(name=Role.AUDIT_ADMIN))
+    finally:
+        # Later migrations (0009 onwards) were unapplied by going back: put the schema back for
+        # the tests that run after this one on the same database.
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

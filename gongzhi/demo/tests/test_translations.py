@@ -53,7 +53,7 @@ ALLOWED_UNTRANSLATED: dict[str, str] = {
 # Texts that are data though they do not equal a stored value, by the page that shows them.
 DATA_TEXTS = {
     # The hot-topic keywords are words cut out of the residents' own texts.
-    "text:hot": re.compile(r"[^A-Za-z]+( · [^A-Za-z]+)+"),
+    "text:hot": re.compile(r"[^A-Za-z]+( · [^A-Za-z]+)*"),
 }
 # Values a user types, which stay Chinese in the English hint (the calendar file's 休/班, a
 # 是/否 column): a lone character of these between non-Chinese text.
