@@ -39,7 +39,7 @@ def test_clicking_a_case_on_the_map_opens_it(browser, live_server, client, setti
     assert page.locator(f'.gz-pin[data-number="{other.number}"]').count() == 0
     # Grid and neighbourhood outlines come by their own request, maybe after the pins.
     page.wait_for_function(
-        "document.querySelectorAll('path.leaflet-interactive').length >= 2", timeout=15_000
+        "() => document.querySelectorAll('path.leaflet-interactive').length >= 2", timeout=15_000
     )
     assert page.locator("path.leaflet-interactive").count() >= 2
     link = page.locator(f'a.case-link[data-number="{with_point.number}"]')
@@ -76,7 +76,7 @@ def test_point_picker_fills_wgs84_from_a_gcj02_map(browser, live_server, setting
     page = browser.new_page()
     page.goto(f"{live_server.url}/healthz")  # same origin for the scripts
     page.set_content(html)
-    page.wait_for_function("typeof window.gongzhiPickPoint === 'function'")
+    page.wait_for_function("() => typeof window.gongzhiPickPoint === 'function'")
     page.evaluate("gongzhiPickPoint('pick', 'lat', 'lng', {gcj02: true, centre: [31.2, 121.4], zoom: 18})")
     page.locator("#pick").click(position={"x": 200, "y": 150})
     lat, lng = float(page.input_value("#lat")), float(page.input_value("#lng"))

@@ -25,7 +25,9 @@ TAP = """([lat, lng]) => {
 def tap(page, lat, lng):
     position = page.evaluate(TAP, [lat, lng])
     page.locator("#pick-map").click(position=position)
-    page.wait_for_function(f"Math.abs(parseFloat(document.getElementById('id_lat').value) - {lat}) < 1e-4")
+    page.wait_for_function(
+        f"() => Math.abs(parseFloat(document.getElementById('id_lat').value) - {lat}) < 1e-4"
+    )
 
 
 def test_a_photo_survives_a_tap_outside_the_area(
@@ -40,7 +42,7 @@ def test_a_photo_survives_a_tap_outside_the_area(
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{live_server.url}/public/report/")
-    page.wait_for_function("document.getElementById('pick-map').gongzhiMap !== undefined")
+    page.wait_for_function("() => document.getElementById('pick-map').gongzhiMap !== undefined")
     # The map opens on a subdistrict, not between the two.
     centre = page.evaluate("document.getElementById('pick-map').gongzhiMap.getCenter().lng")
     a = world.a.subdistrict
@@ -56,7 +58,7 @@ def test_a_photo_survives_a_tap_outside_the_area(
     assert "不在本平台管辖的区域内" in page.inner_text("#form-error")
     thumb = page.locator("#kept-photos img")
     assert thumb.count() == 1
-    page.wait_for_function("document.querySelector('#kept-photos img').naturalWidth === 64")
+    page.wait_for_function("() => document.querySelector('#kept-photos img').naturalWidth === 64")
     assert page.input_value("#id_title") == "楼道里堆满纸箱"
     shot(page, "cases-report-01-error-keeps-photo")
 
@@ -86,7 +88,7 @@ def test_a_photo_survives_a_tap_outside_the_area(
     image = case_page.locator(f'.photos img[src$="/photo/{attachment.pk}/"]')
     image.wait_for()
     case_page.wait_for_function(
-        f"document.querySelector('.photos img[src$=\"/photo/{attachment.pk}/\"]').naturalWidth === 64"
+        f"() => document.querySelector('.photos img[src$=\"/photo/{attachment.pk}/\"]').naturalWidth === 64"
     )
     shot(case_page, "cases-report-03-staff-case-photo")
     context.close()

@@ -64,7 +64,7 @@ def test_courier_map_on_a_phone(browser, live_server, world, net, shot):
     shot(page, "cobuilding-01-courier-map")
 
     page.check("#f-open")
-    page.wait_for_function("document.querySelectorAll('#place-list li').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#place-list li').length === 1")
     assert "暖新巢" in page.inner_text("#place-list")
     shot(page, "cobuilding-02-open-now")
 
@@ -102,7 +102,7 @@ def test_courier_map_on_a_phone(browser, live_server, world, net, shot):
         offline.wait_for_selector("body[data-offline-ready='1']", timeout=15000)
         offline.reload()
         offline.wait_for_selector("body[data-places-loaded='2']")
-        offline.wait_for_function("navigator.serviceWorker.controller !== null")
+        offline.wait_for_function("() => navigator.serviceWorker.controller !== null")
     finally:
         server.stop()
     context.set_offline(True)

@@ -97,6 +97,6 @@ def test_weekly_meeting_then_the_cockpit(browser, live_server, world, week, stat
     assert int(wall.locator("#alerts-body .big").inner_text()) >= 1
     first_ms = int(wall.evaluate("document.body.dataset.refreshMs"))
     wall.evaluate("window.cockpitRefresh()")
-    wall.wait_for_function("document.body.dataset.refreshes === '2'")
+    wall.wait_for_function("() => document.body.dataset.refreshes === '2'")
     shot(wall, "insight-cockpit-1920x1080")
     assert first_ms < 5000

@@ -66,7 +66,7 @@ def test_gridworker_visit_raises_two_cases_in_the_browser(
     page.click("button[type=submit]:has-text('保存走访')")
     page.wait_for_selector("#visit-cases")
     assert page.locator("#visit-cases li").count() == 2
-    page.wait_for_function("document.querySelector('#visit-photos img').naturalWidth === 64")
+    page.wait_for_function("() => document.querySelector('#visit-photos img').naturalWidth === 64")
     shot(page, "visits-with-photo")
     visit = Visit.objects.get()
     assert visit.cases.count() == 2 and visit.visitor == reg.world.a.users["gridworker"]
