@@ -1,0 +1,225 @@
+"""What the other apps' providers add to the weekly report, the index and the cockpit, each on a
+hand-built week or month with the clock frozen."""
+
+import datetime as dt
+from itertools import count
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gongzhi.insight import index, reports
+from gongzhi.insight.cockpit import cockpit_data
+from gongzhi.insight.tests.helpers import MONDAY, at
+from gongzhi.participation.models import (
+    Attendance,
+    ItemKind,
+    ItemStatus,
+    ListItem,
+    Meeting,
+    MeetingStatus,
+    Suggestion,
+    SuggestionStatus,
+    Support,
+)
+
+pytestmark = pytest.mark.django_db
+NOW = at(MONDAY + dt.timedelta(days=3), 18)  # Thursday evening of the report's week
+JUNE = dt.date(2026, 6, 1)
+_refs = count(1)
+
+
+def section(sections, key):
+    return next(s for s in sections if s["key"] == key)
+
+
+def figures(sections, key):
+    return {f["key"]: f["value"] for f in section(sections, key)["figures"]}
+
+
+def table(sections, key, title):
+    return next(t for t in section(sections, key)["tables"] if t["title"] == title)
+
+
+def draft(world, now=NOW):
+    return reports.draft_sections(world.a.grid, MONDAY, now=now)
+
+
+# ---------------------------------------------------------------- participation
+
+
+def suggestion(area, *, when, status=SuggestionStatus.PENDING, phone="", title="楼下需要充电桩", **kw):
+    with time_machine.travel(when, tick=False):
+        return Suggestion.objects.create(
+            subdistrict=area.subdistrict or area,
+            area=area,
+            ref=f"JY{next(_refs):06d}",
+            title=title + " 13800138000",
+            body="楼下经常有人飞线充电。",
+            public_title=title,
+            public_body="楼下经常有人飞线充电。",
+            status=status,
+            phone=phone,
+            **kw,
+        )
+
+
+def item(area, *, due, status=ItemStatus.PLANNED, title="更换3号楼路灯", **kw):
+    return ListItem.objects.create(
+        subdistrict=area.subdistrict or area,
+        area=area,
+        kind=ItemKind.TASK,
+        title=title,
+        due_at=due,
+        status=status,
+        **kw,
+    )
+
+
+@pytest.fixture
+def participation_week(world):
+    """Grid A-G1, week of Monday 1 June 2026, looked at on Thursday evening:
+    - new this week: one pending (Tuesday), one in triage (Wednesday), one answered (Monday, answer
+      published Wednesday); one pending from the week before (still waiting, not new);
+    - elsewhere: one in grid A-G2, one in subdistrict B (never counted);
+    - list items: one overdue since last Friday, one due on Saturday, one due next week (not
+      listed), one done and past its date (not listed), one overdue in grid A-G2."""
+    a = world.a
+    old = suggestion(a.neighbourhood, when=at(MONDAY - dt.timedelta(days=4), 9), title="上周的建议")
+    suggestion(a.estate, when=at(MONDAY + dt.timedelta(days=1), 9), title="增设晾衣架")
+    suggestion(
+        a.neighbourhood,
+        when=at(MONDAY + dt.timedelta(days=2), 9),
+        status=SuggestionStatus.TRIAGE,
+        title="加装电梯",
+    )
+    suggestion(
+        a.neighbourhood,
+        when=at(MONDAY, 9),
+        status=SuggestionStatus.ANSWERED,
+        title="修补人行道",
+        answer="已排入计划",
+        answer_published_at=at(MONDAY + dt.timedelta(days=2), 15),
+    )
+    suggestion(a.other_neighbourhood, when=at(MONDAY + dt.timedelta(days=1), 9), title="二网格的建议")
+    suggestion(world.b.neighbourhood, when=at(MONDAY + dt.timedelta(days=1), 9), title="B街道的建议")
+    overdue = item(
+        a.neighbourhood, due=at(MONDAY - dt.timedelta(days=3), 17), title="清理楼道堆物", owner=a.committee
+    )
+    saturday = item(a.estate, due=at(MONDAY + dt.timedelta(days=5), 17), title="修复健身器材")
+    item(a.neighbourhood, due=at(MONDAY + dt.timedelta(days=9), 17), title="下周的任务")
+    item(
+        a.neighbourhood,
+        due=at(MONDAY - dt.timedelta(days=1), 17),
+        status=ItemStatus.DONE,
+        title="已完成的任务",
+        verified_at=None,
+    )
+    item(a.other_neighbourhood, due=at(MONDAY - dt.timedelta(days=1), 17), title="二网格的任务")
+    return {"old": old, "overdue": overdue, "saturday": saturday}
+
+
+def test_participation_section_counts_the_grids_week(world, participation_week):
+    sections = draft(world)
+    assert [s["key"] for s in sections] == ["cases", "carry_over", "visits", "participation"]
+    assert figures(sections, "participation") == {
+        "suggestions_new": 3,
+        "suggestions_answered": 1,
+        "suggestions_pending": 2,
+        "suggestions_triage": 1,
+        "items_due": 1,
+        "items_overdue": 1,
+    }
+    waiting = table(sections, "participation", "待处理建议")
+    assert [row[1] for row in waiting["rows"]] == ["上周的建议", "增设晾衣架", "加装电梯"]
+    assert "13800138000" not in str(waiting)  # the public (redacted) title only
+    assert waiting["links"][0] == f"/participation/suggestions/{participation_week['old'].pk}/"
+    due = table(sections, "participation", "清单事项到期与逾期")
+    assert [row[0] for row in due["rows"]] == ["清理楼道堆物", "修复健身器材"]
+    assert due["rows"][0][2] == "A一居委" and due["rows"][0][5] == "已逾期"
+    assert due["rows"][1][5] == "计划"
+    assert due["links"][1] == f"/participation/items/{participation_week['saturday'].pk}/"
+
+
+def test_participation_section_on_monday_morning_has_nothing_new(world, participation_week):
+    sections = draft(world, now=at(MONDAY, 8))
+    counted = figures(sections, "participation")
+    assert (counted["suggestions_new"], counted["suggestions_answered"]) == (0, 0)
+    # The Saturday item is not overdue yet; last Friday's is.
+    assert (counted["items_due"], counted["items_overdue"]) == (1, 1)
+
+
+def test_report_queries_do_not_grow_with_rows(world, participation_week):
+    draft(world)  # warm the caches (content types, roles)
+    with CaptureQueriesContext(connection) as few:
+        draft(world)
+    for i in range(12):
+        suggestion(world.a.neighbourhood, when=at(MONDAY + dt.timedelta(days=1), 10), title=f"建议{i}")
+        item(
+            world.a.neighbourhood,
+            due=at(MONDAY + dt.timedelta(days=4), 10),
+            title=f"任务{i}",
+            owner=world.a.committee,
+        )
+    with CaptureQueriesContext(connection) as many:
+        draft(world)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.fixture
+def participation_month(reg):
+    """June 2026 in A一居: 王秀英 (registered) makes two suggestions, someone unregistered one, and
+    one declined suggestion (spam) is not counted; three supports; a held council with four
+    signed in, a cancelled one with two; a May suggestion and one in B are outside."""
+    world = reg.world
+    a = world.a
+    first = suggestion(a.estate, when=at(JUNE + dt.timedelta(days=2), 9), phone="13900001111")
+    suggestion(a.neighbourhood, when=at(JUNE + dt.timedelta(days=9), 9), phone="13900001111", title="二")
+    suggestion(a.neighbourhood, when=at(JUNE + dt.timedelta(days=9), 10), phone="13700000000", title="三")
+    suggestion(
+        a.neighbourhood,
+        when=at(JUNE + dt.timedelta(days=9), 11),
+        status=SuggestionStatus.DECLINED,
+        title="广告",
+    )
+    suggestion(a.neighbourhood, when=at(dt.date(2026, 5, 20), 9), phone="13900001111", title="五月")
+    suggestion(world.b.neighbourhood, when=at(JUNE + dt.timedelta(days=3), 9), phone="13900002222", title="B")
+    for n in range(3):
+        with time_machine.travel(at(JUNE + dt.timedelta(days=4), 9 + n), tick=False):
+            Support.objects.create(suggestion=first, phone_digest=f"d{n}")
+    for status, names in (
+        (MeetingStatus.HELD, ["甲", "乙", "丙", "丁"]),
+        (MeetingStatus.CANCELLED, ["戊", "己"]),
+    ):
+        meeting = Meeting.objects.create(
+            subdistrict=a.subdistrict,
+            area=a.neighbourhood,
+            title="加装电梯议事会",
+            starts_at=at(JUNE + dt.timedelta(days=12), 19),
+            status=status,
+            sign_in_token=f"token-{status}",
+        )
+        for name in names:
+            Attendance.objects.create(meeting=meeting, name=name, sign_in="worker_tick")
+    return reg
+
+
+def test_participation_counts_in_the_index_and_the_check_agrees(participation_month):
+    world = participation_month.world
+    with time_machine.travel(at(dt.date(2026, 7, 2), 9), tick=False):
+        rows = {r.area: r for r in index.compute_month(world.a.subdistrict, JUNE)}
+        assert index.check_month(world.a.subdistrict, JUNE) == []
+    row = rows[world.a.neighbourhood]
+    assert row.counts == {"deliberation": 4, "suggestion": 3, "support": 3}
+    assert (row.households, row.reached) == (1, 1)  # 王秀英's household, through her phone
+    assert row.weighted == 3 * 2.0 + 3 * 0.5 + 4 * 2.0
+
+
+def test_cockpit_shows_suggestions_waiting_in_scope(world, participation_week):
+    with time_machine.travel(NOW, tick=False):
+        extra = {f["key"]: f for f in cockpit_data(world.a.users["leader"], world.a.subdistrict)["extra"]}
+        other = {f["key"]: f for f in cockpit_data(world.b.users["leader"], world.b.subdistrict)["extra"]}
+    # A's three waiting in grid 1 and the one in grid 2; B's own one.
+    assert extra["suggestions_waiting"]["value"] == 4 and extra["suggestions_waiting"]["url"]
+    assert other["suggestions_waiting"]["value"] == 1
