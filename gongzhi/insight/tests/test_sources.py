@@ -122,7 +122,7 @@ def participation_week(world):
 
 def test_participation_section_counts_the_grids_week(world, participation_week):
     sections = draft(world)
-    assert [s["key"] for s in sections] == ["cases", "carry_over", "visits", "participation"]
+    assert [s["key"] for s in sections] == ["cases", "carry_over", "visits", "participation", "care"]
     assert figures(sections, "participation") == {
         "suggestions_new": 3,
         "suggestions_answered": 1,
@@ -223,3 +223,112 @@ def test_cockpit_shows_suggestions_waiting_in_scope(world, participation_week):
     # A's three waiting in grid 1 and the one in grid 2; B's own one.
     assert extra["suggestions_waiting"]["value"] == 4 and extra["suggestions_waiting"]["url"]
     assert other["suggestions_waiting"]["value"] == 1
+
+
+# ---------------------------------------------------------------- care
+
+
+@pytest.fixture
+def care_week(reg):
+    """Grid A-G1, week of 1 June, Thursday evening (today 4 June). Cared for: 王秀英, 赵敏, 陈阿婆
+    (A), 李建国 (B).
+    - 王秀英: a contact due Tuesday, never made (missed, 2 days); an overdue alert raised Wednesday;
+    - 赵敏: due Wednesday, made Wednesday morning (on time); next due Monday 8th (not missed); an
+      alert closed on Wednesday (not open);
+    - 陈阿婆: due last Friday, made Tuesday (late, but met by now); an acknowledged alert sent up to
+      the subdistrict last Saturday (open); an alert raised on Friday 5th (after the report's now);
+    - 李建国 in B: a missed contact and an open alert (never counted in A)."""
+    from gongzhi.care.models import Alert, AlertLevel, AlertState, Due, Recipient
+    from gongzhi.registry import services as registry_services
+    from gongzhi.registry.tests.conftest import person_id
+
+    world = reg.world
+    people = {"王秀英": reg.resident_a, "李建国": reg.resident_b}
+    for n, name in enumerate(["赵敏", "陈阿婆"], start=3):
+        dwelling = registry_services.create_dwelling(actor=None, area=reg.building_a, data={"room": f"{n}01"})
+        people[name] = registry_services.register_resident(
+            actor=None,
+            dwelling=dwelling,
+            data={"name": name, "id_number": person_id(n), "phone": f"1390000{n:04d}"},
+        )
+    cared = {
+        name: Recipient.objects.create(
+            subdistrict=r.subdistrict, area=r.area, resident=r, enrolled_on=dt.date(2026, 1, 1)
+        )
+        for name, r in people.items()
+    }
+    keys = count(1)
+
+    def due(name, day, met=None):
+        r = cared[name]
+        return Due.objects.create(
+            subdistrict=r.subdistrict, area=r.area, recipient=r, due_on=day, frequency="weekly", met_at=met
+        )
+
+    def alert(name, raised, reason="overdue", **kw):
+        r = cared[name]
+        return Alert.objects.create(
+            subdistrict=r.subdistrict,
+            area=r.area,
+            recipient=r,
+            reason=reason,
+            key=f"test:{next(keys)}",
+            raised_at=raised,
+            **kw,
+        )
+
+    day = MONDAY.__add__
+    missed = due("王秀英", day(dt.timedelta(days=1)))
+    first = alert("王秀英", at(day(dt.timedelta(days=2)), 8))
+    due("赵敏", day(dt.timedelta(days=2)), met=at(day(dt.timedelta(days=2)), 10))
+    due("赵敏", day(dt.timedelta(days=7)))
+    alert(
+        "赵敏",
+        at(day(dt.timedelta(days=1)), 8),
+        state=AlertState.CLOSED,
+        closed_at=at(day(dt.timedelta(days=2)), 10),
+        resolution="已上门，老人安好",
+    )
+    due("陈阿婆", day(dt.timedelta(days=-3)), met=at(day(dt.timedelta(days=1)), 10))
+    alert(
+        "陈阿婆",
+        at(day(dt.timedelta(days=-2)), 8),
+        state=AlertState.ACKNOWLEDGED,
+        level=AlertLevel.SUBDISTRICT,
+        reason="not_reached",
+    )
+    alert("陈阿婆", at(day(dt.timedelta(days=4)), 8))
+    due("李建国", day(dt.timedelta(days=0)))
+    alert("李建国", at(day(dt.timedelta(days=1)), 8))
+    return {"world": world, "missed": missed, "first": first, "cared": cared}
+
+
+def test_care_section_counts_missed_contacts_and_open_alerts(care_week):
+    world = care_week["world"]
+    sections = draft(world)
+    assert figures(sections, "care") == {
+        "dues_missed": 1,
+        "dues_week": 2,
+        "dues_on_time": 1,
+        "alerts_open": 2,
+        "alerts_subdistrict": 1,
+    }
+    missed = table(sections, "care", "关爱联系逾期")
+    assert missed["rows"] == [["王**", "A小区1号楼", "06-02", 2]]
+    assert missed["links"] == [f"/care/people/{care_week['cared']['王秀英'].pk}/"]
+    alerts = table(sections, "care", "关爱预警未办结")
+    assert [row[0] for row in alerts["rows"]] == ["陈**", "王**"]
+    assert alerts["rows"][0][1:4] == ["连续未联系上", "街道", "已接收"]
+    assert alerts["links"][1] == f"/care/alerts/{care_week['first'].pk}/"
+    assert "秀英" not in str(section(sections, "care"))
+
+
+def test_care_cockpit_figure_is_for_care_readers_only(care_week):
+    world = care_week["world"]
+    with time_machine.travel(NOW, tick=False):
+        leader = {f["key"]: f for f in cockpit_data(world.a.users["leader"], world.a.subdistrict)["extra"]}
+        dispatcher = {
+            f["key"] for f in cockpit_data(world.a.users["dispatcher"], world.a.subdistrict)["extra"]
+        }
+    assert leader["care_alerts_open"]["value"] == 3  # live: 王秀英's, 陈阿婆's two
+    assert "care_alerts_open" not in dispatcher
