@@ -79,7 +79,15 @@ def test_report_counts_the_hand_built_week(world, week):
     overdue = table(report_.sections, "cases", "超时工单")
     assert [row[1] for row in overdue["rows"]] == ["上周的工单", "路灯不亮"]
     assert overdue["links"][1] == f"/cases/{week['forgotten'].number}/"
-    assert [s["key"] for s in report_.sections] == ["cases", "carry_over", "visits", "participation", "care"]
+    assert [s["key"] for s in report_.sections] == [
+        "cases",
+        "carry_over",
+        "visits",
+        "participation",
+        "care",
+        "volunteers",
+        "events",
+    ]
 
 
 def test_report_is_one_per_grid_and_week_and_redrafts_until_frozen(world, week):

@@ -122,7 +122,15 @@ def participation_week(world):
 
 def test_participation_section_counts_the_grids_week(world, participation_week):
     sections = draft(world)
-    assert [s["key"] for s in sections] == ["cases", "carry_over", "visits", "participation", "care"]
+    assert [s["key"] for s in sections] == [
+        "cases",
+        "carry_over",
+        "visits",
+        "participation",
+        "care",
+        "volunteers",
+        "events",
+    ]
     assert figures(sections, "participation") == {
         "suggestions_new": 3,
         "suggestions_answered": 1,
@@ -332,3 +340,211 @@ def test_care_cockpit_figure_is_for_care_readers_only(care_week):
         }
     assert leader["care_alerts_open"]["value"] == 3  # live: 王秀英's, 陈阿婆's two
     assert "care_alerts_open" not in dispatcher
+
+
+# ---------------------------------------------------------------- volunteers and events
+
+_codes = count(1)
+
+
+def volunteer(area, name, *, phone="", resident=None):
+    from gongzhi.volunteers.models import Volunteer
+
+    v = Volunteer(
+        subdistrict=area.subdistrict or area,
+        area=area,
+        name=name,
+        resident=resident,
+        joined_on=dt.date(2026, 1, 5),
+    )
+    if phone:
+        v.seal("phone", phone)
+    v.save()
+    return v
+
+
+def served(v, area, start, hours):
+    from gongzhi.volunteers.models import ServiceRecord
+
+    return ServiceRecord.objects.create(
+        subdistrict=area.subdistrict or area,
+        area=area,
+        volunteer=v,
+        source="other",
+        source_ref=f"test:{next(_codes)}",
+        activity="楼道清扫",
+        started_at=start,
+        ended_at=start + dt.timedelta(hours=hours),
+        hours=hours,
+    )
+
+
+def event(area, title, sessions, *, status="published", kind="activity"):
+    from gongzhi.events.models import Event, EventSession
+
+    e = Event.objects.create(
+        subdistrict=area.subdistrict or area,
+        area=area,
+        kind=kind,
+        title=title,
+        venue="党群服务站",
+        status=status,
+        capacity=30,
+        registration_opens_at=at(dt.date(2026, 5, 1), 9),
+        registration_closes_at=at(dt.date(2026, 5, 25), 9),
+    )
+    for n, start in enumerate(sessions, start=1):
+        EventSession.objects.create(event=e, number=n, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    return e
+
+
+def attended(e, name, *, session=1, phone="13600000000", resident=None):
+    from gongzhi.events.models import Attendance, Registration
+    from gongzhi.registry.crypto import blind_index
+
+    registration, _ = Registration.objects.get_or_create(
+        event=e,
+        phone_hash=blind_index(phone, kind="phone"),
+        defaults=dict(
+            subdistrict=e.subdistrict,
+            area=e.area,
+            name=name,
+            phone_mask=phone[:3] + "****" + phone[-4:],
+            resident=resident,
+            status="attended",
+            code=f"C{next(_codes):08d}",
+        ),
+    )
+    one = e.sessions.get(number=session)
+    return Attendance.objects.create(registration=registration, session=one, checked_in_at=one.starts_at)
+
+
+@pytest.fixture
+def activity_week(world):
+    """Grid A-G1, week of 1 June, Thursday evening:
+    - volunteers: 2.5 h and 1.5 h served in the grid this week by two volunteers, 3 h last week, 4 h
+      in grid A-G2, 2 h on Friday (after now);
+    - events: 读书会 with sessions on Tuesday (two signed in) and Saturday (coming); a 倾听日 on
+      Wednesday that heard two problems, one turned into a case; a draft event and an event in
+      grid A-G2 this week (not listed)."""
+    from gongzhi.events.models import ListeningItem
+    from gongzhi.insight.tests.helpers import report
+
+    a = world.a
+    li, wang = volunteer(a.neighbourhood, "李志强"), volunteer(a.neighbourhood, "王芳")
+    served(li, a.estate, at(MONDAY + dt.timedelta(days=1), 9), 2.5)
+    served(wang, a.neighbourhood, at(MONDAY + dt.timedelta(days=2), 9), 1.5)
+    served(li, a.estate, at(MONDAY - dt.timedelta(days=3), 9), 3)
+    served(wang, a.other_neighbourhood, at(MONDAY + dt.timedelta(days=2), 14), 4)
+    served(li, a.estate, at(MONDAY + dt.timedelta(days=4), 9), 2)
+    books = event(
+        a.estate, "邻里读书会", [at(MONDAY + dt.timedelta(days=1), 19), at(MONDAY + dt.timedelta(days=5), 19)]
+    )
+    attended(books, "张三", phone="13600000001")
+    attended(books, "李四", phone="13600000002")
+    listening = event(
+        a.neighbourhood, "六月倾听日", [at(MONDAY + dt.timedelta(days=2), 9)], kind="listening_day"
+    )
+    case = report(world, now=at(MONDAY + dt.timedelta(days=2), 10), title="倾听日：楼道灯坏")
+    for text, to_case in (("楼道灯坏了", case), ("希望多办亲子活动", None)):
+        with time_machine.travel(at(MONDAY + dt.timedelta(days=2), 10), tick=False):
+            ListeningItem.objects.create(
+                subdistrict=a.subdistrict, area=a.neighbourhood, event=listening, text=text, case=to_case
+            )
+    event(a.estate, "草稿活动", [at(MONDAY + dt.timedelta(days=3), 9)], status="draft")
+    event(a.other_neighbourhood, "二网格的活动", [at(MONDAY + dt.timedelta(days=3), 9)])
+    return {"books": books, "listening": listening}
+
+
+def test_volunteer_section_sums_the_weeks_hours_in_the_grid(world, activity_week):
+    assert figures(draft(world), "volunteers") == {
+        "volunteer_hours": 4.0,
+        "volunteer_records": 2,
+        "volunteers": 2,
+    }
+
+
+def test_events_section_lists_the_grids_events_of_the_week(world, activity_week):
+    sections = draft(world)
+    assert figures(sections, "events") == {
+        "sessions_held": 2,
+        "sessions_coming": 1,
+        "attended": 2,
+        "listening_items": 2,
+        "listening_to_case": 1,
+    }
+    listed = table(sections, "events", "本周活动")
+    assert [row[:3] for row in listed["rows"]] == [
+        ["邻里读书会", "社区活动", "06-02 19:00"],
+        ["六月倾听日", "倾听日", "06-03 09:00"],
+    ]
+    assert listed["rows"][0][5] == 2
+    assert listed["links"][0] == f"/events/{activity_week['books'].pk}/"
+
+
+@pytest.fixture
+def activity_month(reg):
+    """June 2026 in A一居. Volunteers: 王秀英 (linked to her registry row) 2.5 h + 1 h, one whose
+    phone is 赵敏's (registered) 1.5 h, one unregistered 2 h; May hours and a volunteer of B are
+    outside. Events: 王秀英 attends two sessions of a course, 赵敏 (by phone) one, an unregistered
+    attendee one; 王秀英 also attends a subdistrict-wide event (counted where she lives)."""
+    from gongzhi.registry import services as registry_services
+    from gongzhi.registry.tests.conftest import person_id
+
+    world = reg.world
+    a = world.a
+    other = registry_services.create_dwelling(actor=None, area=reg.building_a, data={"room": "102"})
+    zhao = registry_services.register_resident(
+        actor=None, dwelling=other, data={"name": "赵敏", "id_number": person_id(3), "phone": "13900003333"}
+    )
+    wang = volunteer(a.neighbourhood, "王秀英", resident=reg.resident_a)
+    served(wang, a.estate, at(JUNE + dt.timedelta(days=3), 9), 2.5)
+    served(wang, a.neighbourhood, at(JUNE + dt.timedelta(days=17), 9), 1)
+    served(wang, a.estate, at(dt.date(2026, 5, 28), 9), 3)
+    served(
+        volunteer(a.neighbourhood, "赵敏", phone="13900003333"),
+        a.estate,
+        at(JUNE + dt.timedelta(days=5), 9),
+        1.5,
+    )
+    served(
+        volunteer(a.neighbourhood, "周杰", phone="13600009999"),
+        a.estate,
+        at(JUNE + dt.timedelta(days=5), 9),
+        2,
+    )
+    served(volunteer(world.b.neighbourhood, "B志愿者"), world.b.estate, at(JUNE + dt.timedelta(days=5), 9), 5)
+    course = event(a.neighbourhood, "智能手机课", [at(JUNE + dt.timedelta(days=d), 14) for d in (8, 15)])
+    attended(course, "王秀英", session=1, phone="13900001111", resident=reg.resident_a)
+    attended(course, "王秀英", session=2, phone="13900001111", resident=reg.resident_a)
+    attended(course, "赵敏", phone="13900003333")
+    attended(course, "路人", phone="13600000007")
+    fair = event(a.subdistrict, "街道游园会", [at(JUNE + dt.timedelta(days=20), 9)])
+    attended(fair, "王秀英", phone="13900001111", resident=reg.resident_a)
+    return {"reg": reg, "zhao": zhao}
+
+
+def test_volunteer_hours_and_events_count_in_the_index_and_the_check_agrees(activity_month):
+    world = activity_month["reg"].world
+    with time_machine.travel(at(dt.date(2026, 7, 2), 9), tick=False):
+        rows = {r.area: r for r in index.compute_month(world.a.subdistrict, JUNE)}
+        assert index.check_month(world.a.subdistrict, JUNE) == []
+    row = rows[world.a.neighbourhood]
+    assert row.counts == {"event": 5, "volunteer_hour": 7.0}
+    assert (row.households, row.reached) == (2, 2)  # 王秀英's (linked) and 赵敏's (by phone)
+    assert row.weighted == 5 * 1.0 + 7.0 * 1.0
+    assert (
+        rows[world.b.neighbourhood].counts == {"volunteer_hour": 5.0}
+        if world.b.neighbourhood in rows
+        else True
+    )
+
+
+def test_cockpit_counts_todays_events_for_event_readers(world, activity_week):
+    with time_machine.travel(at(MONDAY + dt.timedelta(days=1), 10), tick=False):
+        leader = {f["key"]: f for f in cockpit_data(world.a.users["leader"], world.a.subdistrict)["extra"]}
+        dispatcher = {
+            f["key"] for f in cockpit_data(world.a.users["dispatcher"], world.a.subdistrict)["extra"]
+        }
+    assert leader["events_today"]["value"] == 1  # the reading club's Tuesday session
+    assert "events_today" not in dispatcher
