@@ -158,23 +158,6 @@ def test_participation_section_on_monday_morning_has_nothing_new(world, particip
     assert (counted["items_due"], counted["items_overdue"]) == (1, 1)
 
 
-def test_report_queries_do_not_grow_with_rows(world, participation_week):
-    draft(world)  # warm the caches (content types, roles)
-    with CaptureQueriesContext(connection) as few:
-        draft(world)
-    for i in range(12):
-        suggestion(world.a.neighbourhood, when=at(MONDAY + dt.timedelta(days=1), 10), title=f"建议{i}")
-        item(
-            world.a.neighbourhood,
-            due=at(MONDAY + dt.timedelta(days=4), 10),
-            title=f"任务{i}",
-            owner=world.a.committee,
-        )
-    with CaptureQueriesContext(connection) as many:
-        draft(world)
-    assert len(many.captured_queries) == len(few.captured_queries)
-
-
 @pytest.fixture
 def participation_month(reg):
     """June 2026 in A一居: 王秀英 (registered) makes two suggestions, someone unregistered one, and
@@ -548,3 +531,178 @@ def test_cockpit_counts_todays_events_for_event_readers(world, activity_week):
         }
     assert leader["events_today"]["value"] == 1  # the reading club's Tuesday session
     assert "events_today" not in dispatcher
+
+
+# ---------------------------------------------------------------- text (hot issues) and cobuilding
+
+
+@pytest.fixture
+def hot_week(world):
+    """Grid A-G1: the overflowing bins at 3号楼 reported three times (twice this week, once two
+    weeks before); the broken street lights twice, both last week (not hot this week); a
+    singleton; the bins reported in grid A-G2 too (another grid's matter)."""
+    from gongzhi.insight.tests.helpers import report
+
+    def bins(day, hour):
+        return report(
+            world,
+            now=at(day, hour),
+            title="3号楼垃圾桶满溢无人清运",
+            description="3号楼门口垃圾桶满溢，垃圾散落一地，天热臭味很大，无人清运。",
+        )
+
+    bins(MONDAY - dt.timedelta(days=12), 9)
+    bins(MONDAY + dt.timedelta(days=1), 9)
+    newest = bins(MONDAY + dt.timedelta(days=2), 9)
+    for day in (MONDAY - dt.timedelta(days=5), MONDAY - dt.timedelta(days=4)):
+        report(
+            world,
+            now=at(day, 20),
+            title="小区路灯不亮",
+            description="小区东门到5号楼的路灯晚上不亮，老人走路看不清。",
+        )
+    report(
+        world,
+        now=at(MONDAY + dt.timedelta(days=2), 11),
+        title="楼上漏水",
+        description="楼上卫生间漏水到我家。",
+    )
+    report(
+        world,
+        area=world.a.other_neighbourhood,
+        now=at(MONDAY + dt.timedelta(days=2), 12),
+        title="3号楼垃圾桶满溢无人清运",
+        description="3号楼门口垃圾桶满溢，垃圾散落一地，天热臭味很大，无人清运。",
+    )
+    return {"newest": newest}
+
+
+def test_hot_issues_are_the_grids_groups_with_a_case_this_week(world, hot_week):
+    sections = draft(world)
+    hot = table(sections, "hot", "热点诉求（文本聚类）")
+    assert len(hot["rows"]) == 1
+    terms, size, this_week, last, title = hot["rows"][0]
+    assert "垃圾桶" in terms and (size, this_week, last) == (3, 2, "06-03")
+    assert hot["links"] == [f"/cases/{hot_week['newest'].number}/"]
+
+
+def test_hot_issues_note_when_nothing_groups(world):
+    sections = draft(world)
+    assert section(sections, "hot")["tables"] == [] and section(sections, "hot")["note"]
+
+
+@pytest.fixture
+def places_week(world):
+    """Grid A-G1: 骑手驿站 with two open reports (closed, missing) and one resolved; 饮水点 with one
+    open report made on Friday (after now); a suspended charging point; a published toilet whose
+    check was due on Wednesday; a station in grid A-G2 with an open report."""
+    from gongzhi.cobuilding.models import Place, PlaceReport
+
+    def place(area, name, kind, state="published", **kw):
+        return Place.objects.create(
+            subdistrict=area.subdistrict,
+            area=area,
+            kind=kind,
+            name=name,
+            lat=31.2001,
+            lng=121.4001,
+            address="A路1号",
+            opening_hours="24/7",
+            state=state,
+            **kw,
+        )
+
+    def flag(p, kind, when, resolved=None):
+        with time_machine.travel(when, tick=False):
+            return PlaceReport.objects.create(place=p, kind=kind, resolved_at=resolved)
+
+    station = place(world.a.estate, "骑手驿站", "station")
+    flag(station, "closed", at(MONDAY + dt.timedelta(days=1), 12))
+    flag(station, "missing", at(MONDAY - dt.timedelta(days=2), 12))
+    flag(station, "wrong", at(MONDAY - dt.timedelta(days=3), 12), resolved=at(MONDAY, 9))
+    water = place(world.a.neighbourhood, "饮水点", "water")
+    flag(water, "closed", at(MONDAY + dt.timedelta(days=4), 12))
+    place(world.a.neighbourhood, "充电桩", "charging", state="suspended", suspended_reason="三次反馈")
+    place(world.a.neighbourhood, "公共厕所", "toilet", check_due_on=MONDAY + dt.timedelta(days=2))
+    elsewhere = place(world.a.other_neighbourhood, "二网格驿站", "station")
+    flag(elsewhere, "closed", at(MONDAY + dt.timedelta(days=1), 12))
+    return {"station": station}
+
+
+def test_places_flagged_on_the_service_map(world, places_week):
+    sections = draft(world)
+    assert figures(sections, "places") == {
+        "places_flagged": 1,
+        "place_reports_open": 2,
+        "places_suspended": 1,
+        "places_check_due": 1,
+    }
+    flagged = table(sections, "places", "服务地图被反馈的点位")
+    assert flagged["rows"] == [["骑手驿站", "已上图", 2, "来的时候没开门 1、找不到这个点 1", "06-02"]]
+    assert flagged["links"] == [f"/cobuilding/places/{places_week['station'].pk}/"]
+
+
+# ---------------------------------------------------------------- all together
+
+
+def test_report_queries_do_not_grow_with_rows(
+    world, participation_week, care_week, activity_week, places_week
+):
+    """Every provider's section reads in a fixed number of queries: twelve more suggestions, list
+    items, missed contacts with alerts, service records, events with sign-ins and flagged places
+    change nothing."""
+    from gongzhi.care.models import Alert, Due, Recipient
+    from gongzhi.cobuilding.models import Place, PlaceReport
+    from gongzhi.registry import services as registry_services
+    from gongzhi.registry.tests.conftest import person_id
+
+    draft(world)  # warm the caches (content types, roles, the tokenizer)
+    with CaptureQueriesContext(connection) as few:
+        draft(world)
+    a = world.a
+    building = care_week["cared"]["王秀英"].area
+    helper = volunteer(a.neighbourhood, "钱多多")
+    for i in range(12):
+        suggestion(a.neighbourhood, when=at(MONDAY + dt.timedelta(days=1), 10), title=f"建议{i}")
+        item(a.neighbourhood, due=at(MONDAY + dt.timedelta(days=4), 10), title=f"任务{i}", owner=a.committee)
+        dwelling = registry_services.create_dwelling(actor=None, area=building, data={"room": f"9{i:02d}"})
+        person = registry_services.register_resident(
+            actor=None, dwelling=dwelling, data={"name": f"孙{i}", "id_number": person_id(100 + i)}
+        )
+        cared = Recipient.objects.create(
+            subdistrict=person.subdistrict, area=person.area, resident=person, enrolled_on=dt.date(2026, 1, 1)
+        )
+        due = Due.objects.create(
+            subdistrict=cared.subdistrict, area=cared.area, recipient=cared, due_on=MONDAY, frequency="weekly"
+        )
+        Alert.objects.create(
+            subdistrict=cared.subdistrict,
+            area=cared.area,
+            recipient=cared,
+            reason="overdue",
+            key=f"more:{i}",
+            due=due,
+            raised_at=at(MONDAY + dt.timedelta(days=1), 8),
+        )
+        served(helper, a.estate, at(MONDAY + dt.timedelta(days=1), 8 + i % 8), 1)
+        e = event(a.estate, f"活动{i}", [at(MONDAY + dt.timedelta(days=2), 9)])
+        attended(e, f"居民{i}", phone=f"1350000{i:04d}")
+        p = Place.objects.create(
+            subdistrict=a.subdistrict,
+            area=a.estate,
+            kind="water",
+            name=f"饮水点{i}",
+            lat=31.2,
+            lng=121.4,
+            address="A路",
+            opening_hours="24/7",
+            state="published",
+        )
+        with time_machine.travel(at(MONDAY + dt.timedelta(days=1), 9), tick=False):
+            PlaceReport.objects.create(place=p, kind="closed")
+    with CaptureQueriesContext(connection) as many:
+        sections = draft(world)
+    assert (
+        figures(sections, "care")["alerts_open"] == 14 and figures(sections, "places")["places_flagged"] == 13
+    )
+    assert len(many.captured_queries) == len(few.captured_queries)
