@@ -207,6 +207,28 @@ def test_participation_counts_in_the_index_and_the_check_agrees(participation_mo
     assert row.weighted == 3 * 2.0 + 3 * 0.5 + 4 * 2.0
 
 
+def test_check_command_covers_the_new_kinds(participation_month):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from gongzhi.insight.models import InteractionIndex
+
+    world = participation_month.world
+    with time_machine.travel(at(dt.date(2026, 7, 2), 9), tick=False):
+        call_command("insight", "index", "compute", "--month", "2026-06", "--area", "A", stdout=io.StringIO())
+        call_command("insight", "index", "check", "--month", "2026-06", "--area", "A", stdout=io.StringIO())
+        row = InteractionIndex.objects.get(area=world.a.neighbourhood, month=JUNE)
+        row.counts = {**row.counts, "deliberation": 3}
+        row.save(update_fields=["counts"])
+        with pytest.raises(CommandError):
+            call_command(
+                "insight", "index", "check", "--month", "2026-06", "--area", "A", stdout=io.StringIO()
+            )
+        assert any("counts" in p for p in index.check_month(world.a.subdistrict, JUNE))
+
+
 def test_cockpit_shows_suggestions_waiting_in_scope(world, participation_week):
     with time_machine.travel(NOW, tick=False):
         extra = {f["key"]: f for f in cockpit_data(world.a.users["leader"], world.a.subdistrict)["extra"]}
