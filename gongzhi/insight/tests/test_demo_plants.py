@@ -3,6 +3,7 @@ figures say how many of each rule's alerts were planted."""
 
 from gongzhi.insight import supervision
 from gongzhi.insight.models import Alert, InteractionIndex, PlantedAnomaly, WeeklyReport
+from gongzhi.insight.tests.helpers import SECTION_KEYS
 from gongzhi.territory.models import Area
 
 
@@ -47,14 +48,4 @@ def test_demo_index_counts_every_apps_interactions_and_the_check_agrees(demo):
     for subdistrict, month in {(r.subdistrict, r.month) for r in rows}:
         assert index.check_month(subdistrict, month) == [], (subdistrict.name, month)
     report_ = WeeklyReport.objects.filter(status="draft").first()
-    assert [s["key"] for s in report_.sections] == [
-        "cases",
-        "carry_over",
-        "hot",
-        "visits",
-        "participation",
-        "care",
-        "volunteers",
-        "events",
-        "places",
-    ]
+    assert [s["key"] for s in report_.sections] == SECTION_KEYS

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gongzhi.insight import index, reports
 from gongzhi.insight.cockpit import cockpit_data
-from gongzhi.insight.tests.helpers import MONDAY, at
+from gongzhi.insight.tests.helpers import MONDAY, SECTION_KEYS, at
 from gongzhi.participation.models import (
     Attendance,
     ItemKind,
@@ -122,15 +122,7 @@ def participation_week(world):
 
 def test_participation_section_counts_the_grids_week(world, participation_week):
     sections = draft(world)
-    assert [s["key"] for s in sections] == [
-        "cases",
-        "carry_over",
-        "visits",
-        "participation",
-        "care",
-        "volunteers",
-        "events",
-    ]
+    assert [s["key"] for s in sections] == SECTION_KEYS
     assert figures(sections, "participation") == {
         "suggestions_new": 3,
         "suggestions_answered": 1,
