@@ -29,6 +29,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # Depth at which the depth part counts as full (weighted interactions per 100 households).
         "depth_target": 50.0,
     },
+    "report": {
+        # 热点诉求 in the weekly report: the grid's cases of this many days up to the report's
+        # "now" are grouped by the text app (gongzhi.text.hot); groups of at least `hot_min_size`
+        # with a case in the week are listed, at most `hot_limit`, reading at most `hot_max_cases`.
+        "hot_window_days": 28,
+        "hot_min_size": 2,
+        "hot_limit": 5,
+        "hot_max_cases": 2000,
+    },
     "cockpit": {
         # The three rates' targets drawn against today's, this week's and this month's figures.
         "targets": {"response_rate": 0.95, "resolution_rate": 0.90, "satisfaction_rate": 0.90},

@@ -11,7 +11,8 @@ Per neighbourhood and month:
 
 Interactions come from the providers (insight.providers): reports and ratings (cases, attributed
 to a household through the registry's phone hash where the reporter is registered), visits
-received (visits), and what participation, volunteers and events add once they land.
+received (visits), suggestions, supports and deliberations attended (participation), volunteer
+hours (volunteers) and events attended (events).
 `compute_month` stores the rows (reading the cases' monthly rollup for the rates); `check_month`
 recomputes them from the raw case rows and compares."""
 
@@ -121,7 +122,9 @@ def compute(subdistrict: Area, month: dt.date, *, use_rollup: bool = True) -> li
 
     rates = _rates(subdistrict, month, use_rollup=use_rollup)
     for pk, result in results.items():
-        result.counts = dict(sorted(counts[pk].items()))
+        # Volunteer hours are fractional: rounded, so the stored and recomputed sums agree
+        # whatever order the rows came in.
+        result.counts = {k: round(v, 4) if isinstance(v, float) else v for k, v in sorted(counts[pk].items())}
         result.reached = len(reached[pk])
         result.weighted = round(sum(kind_weights.get(k, 0.0) * n for k, n in counts[pk].items()), 6)
         if result.households:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from gongzhi.cases import metrics
 from gongzhi.cases.models import OPEN_STATUSES, Action, Case, CaseEvent, Consultation, Source, Tier
+from gongzhi.insight.households import households_by_phone
 from gongzhi.insight.periods import pct, start_of
 from gongzhi.insight.providers import (
     Figure,
@@ -23,8 +24,6 @@ from gongzhi.insight.providers import (
     Table,
     register,
 )
-from gongzhi.registry import crypto
-from gongzhi.registry.models import Resident
 from gongzhi.territory.scope import scope_filter
 
 # Sources through which a resident (not staff) raised the case: these count as interactions.
@@ -171,19 +170,6 @@ def report_section(ctx: ReportContext) -> Section:
     return Section("cases", "工单办理", figures, tables)
 
 
-def _households_by_phone(subdistrict_id: int, phones: Iterable[str]) -> dict[str, int]:
-    """Reporter phone → household, through the registry's keyed phone hash."""
-    digests = {crypto.blind_index(p, kind="phone"): p for p in phones if p}
-    found: dict[str, int] = {}
-    keys = list(digests)
-    for i in range(0, len(keys), 500):
-        for digest, household_id in Resident.objects.filter(
-            subdistrict_id=subdistrict_id, phone_hash__in=keys[i : i + 500], household__isnull=False
-        ).values_list("phone_hash", "household_id"):
-            found[digests[digest]] = household_id
-    return found
-
-
 def interactions(ctx: IndexContext) -> Iterable[Interaction]:
     cases = Case.objects.filter(subdistrict=ctx.subdistrict)
     reports = list(
@@ -199,7 +185,7 @@ def interactions(ctx: IndexContext) -> Iterable[Interaction]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    households = _households_by_phone(
+    households = households_by_phone(
         ctx.subdistrict.pk, {r["reporter_phone"] for r in reports + ratings if r["reporter_phone"]}
     )
     for kind, rows in (("report", reports), ("rating", ratings)):

@@ -6,6 +6,18 @@ from gongzhi.cases.models import Source
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 MONDAY = dt.date(2026, 6, 1)
+# The weekly report's sections, in order, with every provider active.
+SECTION_KEYS = [
+    "cases",
+    "carry_over",
+    "hot",
+    "visits",
+    "participation",
+    "care",
+    "volunteers",
+    "events",
+    "places",
+]
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

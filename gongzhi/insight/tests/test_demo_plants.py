@@ -3,6 +3,7 @@ figures say how many of each rule's alerts were planted."""
 
 from gongzhi.insight import supervision
 from gongzhi.insight.models import Alert, InteractionIndex, PlantedAnomaly, WeeklyReport
+from gongzhi.insight.tests.helpers import SECTION_KEYS
 from gongzhi.territory.models import Area
 
 
@@ -33,3 +34,18 @@ def test_demo_has_reports_and_index_rows(demo):
     assert WeeklyReport.objects.filter(status="frozen").exists()
     assert WeeklyReport.objects.filter(status="draft").exists()
     assert InteractionIndex.objects.filter(value__gt=0).exists()
+
+
+def test_demo_index_counts_every_apps_interactions_and_the_check_agrees(demo):
+    """The demo's suggestions (the last 20 days), volunteer hours (weekly) and events (a week ago)
+    fall in the three months the demo computes; `check` recomputes each month from the raw rows of
+    every provider and agrees."""
+    from gongzhi.insight import index
+
+    rows = list(InteractionIndex.objects.select_related("subdistrict"))
+    kinds = {kind for row in rows for kind in row.counts}
+    assert kinds >= {"report", "rating", "visit", "suggestion", "support", "volunteer_hour", "event"}
+    for subdistrict, month in {(r.subdistrict, r.month) for r in rows}:
+        assert index.check_month(subdistrict, month) == [], (subdistrict.name, month)
+    report_ = WeeklyReport.objects.filter(status="draft").first()
+    assert [s["key"] for s in report_.sections] == SECTION_KEYS

@@ -10,7 +10,7 @@ from gongzhi.cases.models import Action, Rating, Source
 from gongzhi.core.errors import DomainError, InvalidTransition, NotAllowed
 from gongzhi.insight import reports
 from gongzhi.insight.models import Decision, DecisionKind, ReportStatus
-from gongzhi.insight.tests.helpers import MONDAY, at, closed_case, report
+from gongzhi.insight.tests.helpers import MONDAY, SECTION_KEYS, at, closed_case, report
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_report_counts_the_hand_built_week(world, week):
     overdue = table(report_.sections, "cases", "超时工单")
     assert [row[1] for row in overdue["rows"]] == ["上周的工单", "路灯不亮"]
     assert overdue["links"][1] == f"/cases/{week['forgotten'].number}/"
-    assert [s["key"] for s in report_.sections] == ["cases", "carry_over", "visits"]
+    assert [s["key"] for s in report_.sections] == SECTION_KEYS
 
 
 def test_report_is_one_per_grid_and_week_and_redrafts_until_frozen(world, week):
