@@ -396,8 +396,10 @@ def test_registering_a_party_branch_through_the_page(client, leader, net, world)
     url = reverse("cobuilding:branch_new")
     assert url in client.get(reverse("cobuilding:coverage")).content.decode()
     page = client.get(url).content.decode()
-    assert "A二居党支部" in page and ">A一居党总支</option>" in page  # registered ones are parents only
-    assert f'<option value="{net.party_a.pk}"' in page  # as a parent choice…
+    organizations, parents = page.split('name="parent"')
+    # An organisation already registered is offered only as a parent.
+    assert "A二居党支部" in organizations and "A一居党总支" not in organizations
+    assert f'value="{net.branch_a.pk}"' in parents and "A一居党总支" in parents
     form = {"organization": party.pk, "level": "branch", "parent": net.branch_a.pk, "secretary": "王芳"}
     for change, message in [
         ({"level": ""}, "请选择党组织层级"),
