@@ -13,8 +13,10 @@ from gongzhi.cobuilding import coverage as coverage_figures
 from gongzhi.cobuilding import hours, matching, selectors, transitions
 from gongzhi.cobuilding.schemas import (
     CobuildingActivityIn,
+    CobuildingAllianceEditIn,
     CobuildingAllianceIn,
     CobuildingAllianceOut,
+    CobuildingBranchIn,
     CobuildingBranchOut,
     CobuildingClaimIn,
     CobuildingClaimOut,
@@ -25,6 +27,7 @@ from gongzhi.cobuilding.schemas import (
     CobuildingLeaveIn,
     CobuildingMemberIn,
     CobuildingNeedDetailOut,
+    CobuildingNeedEditIn,
     CobuildingNeedIn,
     CobuildingNeedOut,
     CobuildingPageQuery,
@@ -35,13 +38,15 @@ from gongzhi.cobuilding.schemas import (
     CobuildingPlaceEditIn,
     CobuildingPlaceIn,
     CobuildingPlaceOut,
+    CobuildingProjectEditIn,
     CobuildingProjectIn,
     CobuildingProjectOut,
+    CobuildingResourceEditIn,
     CobuildingResourceIn,
     CobuildingResourceOut,
     CobuildingTextIn,
 )
-from gongzhi.cobuilding.services import lists, network, places
+from gongzhi.cobuilding.services import edit_token, lists, network, places
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.schemas import ErrorOut
@@ -112,18 +117,28 @@ def coverage(request: HttpRequest, level: str = AreaKind.GRID, campaign: int | N
 @router.get("/branches", response={200: list[CobuildingBranchOut], **ERRORS}, summary="党组织")
 def branches(request: HttpRequest, query: Query[CobuildingPageQuery]):
     qs = selectors.party_branches_for(request.auth).select_related("organization")
-    return [
-        {
-            "id": b.pk,
-            "organization_id": b.organization_id,
-            "name": b.organization.name,
-            "level": b.level,
-            "parent_id": b.parent_id,
-            "area_id": b.area_id,
-            "members": b.members,
-        }
-        for b in _page(qs, CobuildingPageQuery(after=query.after, limit=query.limit))
-    ]
+    return [_branch(b) for b in _page(qs, CobuildingPageQuery(after=query.after, limit=query.limit))]
+
+
+def _branch(b) -> dict:
+    return {
+        "id": b.pk,
+        "organization_id": b.organization_id,
+        "name": b.organization.name,
+        "level": b.level,
+        "parent_id": b.parent_id,
+        "area_id": b.area_id,
+        "members": b.members,
+    }
+
+
+@router.post("/branches", response={201: CobuildingBranchOut, **ERRORS}, summary="登记党组织")
+def branch_register(request: HttpRequest, body: CobuildingBranchIn):
+    user = request.auth
+    data = body.dict()
+    organization = registry.organization_for(user, data.pop("organization_id"))
+    parent = selectors.party_branch_for(user, pid) if (pid := data.pop("parent_id")) else None
+    return 201, _branch(network.register_branch(actor=user, organization=organization, parent=parent, **data))
 
 
 def _pairing(p, today) -> dict:
@@ -137,6 +152,7 @@ def _pairing(p, today) -> dict:
         "ends_on": p.ends_on,
         "status": p.status(today),
         "plan": p.plan,
+        "edit_token": edit_token(p, "pairing"),
     }
 
 
@@ -187,6 +203,7 @@ def _alliance(a) -> dict:
         "area_id": a.area_id,
         "founded_on": a.founded_on,
         "members": [m.organization_id for m in a.members.all() if m.left_on is None],
+        "edit_token": edit_token(a, "alliance"),
     }
 
 
@@ -202,6 +219,13 @@ def alliance_create(request: HttpRequest, body: CobuildingAllianceIn):
     data = body.dict()
     area = _area(user, data.pop("area_id"))
     return 201, _alliance(network.create_alliance(actor=user, area=area, **data))
+
+
+@router.post("/alliances/{pk}", response={200: CobuildingAllianceOut, **ERRORS}, summary="修改联盟名称、主题")
+def alliance_edit(request: HttpRequest, pk: int, body: CobuildingAllianceEditIn):
+    user = request.auth
+    network.edit_alliance(actor=user, alliance=selectors.alliance_for(user, pk), **body.dict())
+    return _alliance(selectors.alliance_for(user, pk))
 
 
 @router.post(
@@ -273,6 +297,7 @@ def _need(n) -> dict:
         "beneficiaries": n.beneficiaries,
         "due_on": n.due_on,
         "state": n.state,
+        "edit_token": edit_token(n, "need"),
     }
 
 
@@ -322,6 +347,12 @@ def raise_need(request: HttpRequest, body: CobuildingNeedIn):
     return 201, _need(made)
 
 
+@router.post("/needs/{pk}", response={200: CobuildingNeedOut, **ERRORS}, summary="修改需求")
+def need_edit(request: HttpRequest, pk: int, body: CobuildingNeedEditIn):
+    user = request.auth
+    return _need(lists.edit_need(actor=user, need=selectors.need_for(user, pk), **body.dict()))
+
+
 @router.post(
     "/needs/{pk}/claims", response={201: CobuildingClaimOut, **ERRORS}, summary="认领需求（部分或全部）"
 )
@@ -366,6 +397,7 @@ def _resource(r) -> dict:
         "used": r.used,
         "capacity_unit": r.capacity_unit,
         "state": r.state,
+        "edit_token": edit_token(r, "resource"),
     }
 
 
@@ -385,25 +417,20 @@ def offer(request: HttpRequest, body: CobuildingResourceIn):
     return 201, _resource(lists.offer_resource(actor=user, organization=organization, area=area, **data))
 
 
+@router.post("/resources/{pk}", response={200: CobuildingResourceOut, **ERRORS}, summary="修改资源")
+def resource_edit(request: HttpRequest, pk: int, body: CobuildingResourceEditIn):
+    user = request.auth
+    return _resource(
+        lists.edit_resource(actor=user, resource=selectors.resource_for(user, pk), **body.dict())
+    )
+
+
 @router.get("/projects", response={200: list[CobuildingProjectOut], **ERRORS}, summary="项目清单")
 def projects(request: HttpRequest, query: Query[CobuildingPageQuery]):
     from gongzhi.cobuilding.models import ProjectState
 
-    return [
-        {
-            "id": p.pk,
-            "title": p.title,
-            "lead_id": p.lead_id,
-            "area_id": p.area_id,
-            "tags": p.tags,
-            "budget": float(p.budget),
-            "starts_on": p.starts_on,
-            "ends_on": p.ends_on,
-            "progress": p.progress,
-            "state": p.state,
-        }
-        for p in _page(selectors.projects_for(request.auth), query, ProjectState.values)
-    ]
+    qs = selectors.projects_for(request.auth).prefetch_related("partners", "needs")
+    return [_project(p) for p in _page(qs, query, ProjectState.values)]
 
 
 @router.post("/projects", response={201: CobuildingProjectOut, **ERRORS}, summary="建立项目")
@@ -418,7 +445,11 @@ def project_create(request: HttpRequest, body: CobuildingProjectIn):
     p = lists.create_project(
         actor=user, area=area, lead=lead, partners=partners, needs=needs, resources=resources, **data
     )
-    return 201, {
+    return 201, _project(p)
+
+
+def _project(p) -> dict:
+    return {
         "id": p.pk,
         "title": p.title,
         "lead_id": p.lead_id,
@@ -429,7 +460,20 @@ def project_create(request: HttpRequest, body: CobuildingProjectIn):
         "ends_on": p.ends_on,
         "progress": p.progress,
         "state": p.state,
+        "edit_token": edit_token(p, "project"),
     }
+
+
+@router.post(
+    "/projects/{pk}", response={200: CobuildingProjectOut, **ERRORS}, summary="修改项目的合作单位和需求"
+)
+def project_edit(request: HttpRequest, pk: int, body: CobuildingProjectEditIn):
+    user = request.auth
+    project = selectors.project_for(user, pk)
+    partners = [registry.organization_for(user, oid) for oid in dict.fromkeys(body.partner_ids)]
+    needs = [selectors.need_for(user, nid) for nid in dict.fromkeys(body.need_ids)]
+    done = lists.edit_project(actor=user, project=project, partners=partners, needs=needs, seen=body.seen)
+    return _project(selectors.project_for(user, done.pk))
 
 
 def _place(user, p, now) -> dict:
@@ -453,6 +497,7 @@ def _place(user, p, now) -> dict:
             for a in transitions.available(transitions.PLACE_ACTIONS, p.state)
             if permissions.has(user, a.permission, p)
         ],
+        "edit_token": edit_token(p, "place"),
     }
 
 

@@ -123,6 +123,7 @@ def _form(
     back: str,
     submit: str,
     seen: str = "",
+    picker: dict | None = None,
 ) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     if post is not None and post.get("seen"):
@@ -139,7 +140,15 @@ def _form(
     return render(
         request,
         "cobuilding/form.html",
-        {"title": title, "fields": fields, "error": error, "back": back, "submit": submit, "seen": seen},
+        {
+            "title": title,
+            "fields": fields,
+            "error": error,
+            "back": back,
+            "submit": submit,
+            "seen": seen,
+            "picker": picker,
+        },
         status=422 if error else 200,
     )
 
@@ -536,7 +545,7 @@ def _place_fields(user, place=None) -> list[dict]:
             field("kind", _("类型"), "select", options=PlaceKind.choices, required=True),
             field("operator", _("运营单位"), "select", options=_opts(_units(user))),
             field("lat", _("纬度"), "number", required=True, step="any", help=_("可在地图上查到，WGS-84")),
-            field("lng", _("经度"), "number", required=True, step="any"),
+            field("lng", _("经度"), "number", required=True, step="any", help=_("也可在下方地图上点选位置")),
         ]
     fields += [
         field("address", _("地址"), value=place.address if place else "", required=True, maxlength=200),
@@ -586,7 +595,16 @@ def place_new(request: HttpRequest) -> HttpResponse:
         error=error,
         back="cobuilding:places",
         submit=_("推荐"),
+        picker={"after": "lng", "lat": "f-lat", "lng": "f-lng", "centre": _centre(user.scope)},
     )
+
+
+def _centre(area: Area) -> tuple[float, float] | None:
+    """Where the point picker opens: the user's area's centre, else its subdistrict's."""
+    for candidate in (area, area.subdistrict):
+        if candidate is not None and candidate.centre_lat is not None and candidate.centre_lng is not None:
+            return (candidate.centre_lat, candidate.centre_lng)
+    return None
 
 
 @staff_page

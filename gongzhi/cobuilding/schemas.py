@@ -57,6 +57,9 @@ class CobuildingPairingOut(Schema):
     ends_on: dt.date
     status: str
     plan: str
+    edit_token: str = Field(
+        description="send it back as `seen` when editing: a save made after another is refused (409)"
+    )
 
 
 class CobuildingActivityIn(Schema):
@@ -73,6 +76,9 @@ class CobuildingAllianceOut(Schema):
     area_id: int
     founded_on: dt.date
     members: list[int]
+    edit_token: str = Field(
+        description="send it back as `seen` when editing: a save made after another is refused (409)"
+    )
 
 
 class CobuildingNeedOut(Schema):
@@ -88,6 +94,9 @@ class CobuildingNeedOut(Schema):
     beneficiaries: int
     due_on: dt.date | None
     state: str
+    edit_token: str = Field(
+        description="send it back as `seen` when editing: a save made after another is refused (409)"
+    )
 
 
 class CobuildingMatchOut(Schema):
@@ -146,6 +155,9 @@ class CobuildingResourceOut(Schema):
     used: int
     capacity_unit: str
     state: str
+    edit_token: str = Field(
+        description="send it back as `seen` when editing: a save made after another is refused (409)"
+    )
 
 
 class CobuildingResourceIn(Schema):
@@ -171,6 +183,9 @@ class CobuildingProjectOut(Schema):
     ends_on: dt.date
     progress: int
     state: str
+    edit_token: str = Field(
+        description="send it back as `seen` when editing: a save made after another is refused (409)"
+    )
 
 
 class CobuildingPlaceOut(Schema):
@@ -189,6 +204,9 @@ class CobuildingPlaceOut(Schema):
     verified_at: dt.datetime | None
     check_due_on: dt.date | None
     actions: list[str]
+    edit_token: str = Field(
+        description="send it back as `seen` when editing: a save made after another is refused (409)"
+    )
 
 
 class CobuildingPlaceIn(Schema):
@@ -221,6 +239,9 @@ class CobuildingPairingEditIn(Schema):
     ends_on: dt.date
     plan: str = ""
     neighbourhood_party_id: int | None = None
+    seen: str | None = Field(
+        None, description="the edit_token read with the object (409 when it changed since)"
+    )
 
 
 class CobuildingAllianceIn(Schema):
@@ -284,3 +305,61 @@ class CobuildingPlaceEditIn(Schema):
     opening_hours: str | None = None
     amenities: list[str] | None = None
     description: str | None = None
+    seen: str | None = Field(
+        None, description="the edit_token read with the object (409 when it changed since)"
+    )
+
+
+class CobuildingAllianceEditIn(Schema):
+    name: str
+    theme: str
+    note: str = ""
+    seen: str | None = Field(
+        None, description="the edit_token read with the object (409 when it changed since)"
+    )
+
+
+class CobuildingResourceEditIn(Schema):
+    category: str
+    title: str
+    capacity: int = Field(1, ge=1, le=1_000_000)
+    capacity_unit: str = "次"
+    description: str = ""
+    available_from: dt.date | None = None
+    available_until: dt.date | None = None
+    when: str = ""
+    where: str = ""
+    for_whom: str = ""
+    seen: str | None = Field(
+        None, description="the edit_token read with the object (409 when it changed since)"
+    )
+
+
+class CobuildingNeedEditIn(Schema):
+    category: str
+    title: str
+    description: str = ""
+    urgency: int = 1
+    quantity: int = Field(1, ge=1, le=1_000_000)
+    beneficiaries: int = Field(0, ge=0, le=10_000_000)
+    due_on: dt.date | None = None
+    group: str = ""
+    seen: str | None = Field(
+        None, description="the edit_token read with the object (409 when it changed since)"
+    )
+
+
+class CobuildingProjectEditIn(Schema):
+    partner_ids: list[int] = []
+    need_ids: list[int] = []
+    seen: str | None = Field(
+        None, description="the edit_token read with the object (409 when it changed since)"
+    )
+
+
+class CobuildingBranchIn(Schema):
+    organization_id: int
+    level: str
+    parent_id: int | None = None
+    secretary: str = ""
+    members: int = Field(0, ge=0, le=100_000)

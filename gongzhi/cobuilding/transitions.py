@@ -51,6 +51,17 @@ NEED_ACTIONS = _table(
         "withdraw", gettext_lazy("撤回"), "need.manage", (N.DRAFT, N.PUBLISHED, N.PARTLY_CLAIMED), N.WITHDRAWN
     ),
     Action("expire", gettext_lazy("过期"), "need.manage", (N.PUBLISHED, N.PARTLY_CLAIMED), N.EXPIRED),
+    # Editing after creation keeps the state, except that a changed quantity re-decides whether
+    # a claimed need is claimed in part or in full.
+    Action(
+        "edit",
+        gettext_lazy("修改"),
+        "need.manage",
+        (N.DRAFT, N.PUBLISHED, N.PARTLY_CLAIMED, N.CLAIMED),
+        None,
+    ),
+    # Taken out of a project it is edited in: back to what its claims make it.
+    Action("from_project", gettext_lazy("移出项目"), "project.manage", (N.IN_PROJECT,), None),
 )
 
 R = ResourceState
@@ -60,6 +71,7 @@ RESOURCE_ACTIONS = _table(
     Action(
         "exhaust", gettext_lazy("下架"), "resource.manage", (R.OFFERED, R.ACTIVE, R.COMMITTED), R.EXHAUSTED
     ),
+    Action("edit", gettext_lazy("修改"), "resource.offer", (R.OFFERED, R.ACTIVE, R.COMMITTED), None),
 )
 
 P = ProjectState
@@ -69,6 +81,7 @@ PROJECT_ACTIONS = _table(
     Action("progress", gettext_lazy("更新进度"), "project.manage", (P.IN_PROGRESS,), P.IN_PROGRESS),
     Action("complete", gettext_lazy("完成"), "project.manage", (P.IN_PROGRESS,), P.COMPLETED),
     Action("evaluate", gettext_lazy("评估"), "project.manage", (P.COMPLETED,), P.EVALUATED),
+    Action("edit", gettext_lazy("修改"), "project.manage", (P.PROPOSED, P.SIGNED, P.IN_PROGRESS), None),
 )
 
 S = PlaceState

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.cobuilding import editing, public_views, views
+from gongzhi.cobuilding import edit_forms, editing, public_views, views
 
 app_name = "cobuilding"
 urlpatterns = [
@@ -8,12 +8,14 @@ urlpatterns = [
     path("coverage/", views.coverage_page, name="coverage"),
     path("pairings/", views.pairings, name="pairings"),
     path("coverage/edit/", editing.coverage_edit, name="coverage_edit"),
+    path("branches/new/", edit_forms.branch_new, name="branch_new"),
     path("pairings/new/", editing.pairing_new, name="pairing_new"),
     path("pairings/<int:pk>/", views.pairing, name="pairing"),
     path("pairings/<int:pk>/edit/", editing.pairing_edit, name="pairing_edit"),
     path("alliances/", views.alliances, name="alliances"),
     path("alliances/new/", editing.alliance_new, name="alliance_new"),
     path("alliances/<int:pk>/", views.alliance, name="alliance"),
+    path("alliances/<int:pk>/edit/", edit_forms.alliance_edit, name="alliance_edit"),
     path("alliances/<int:pk>/members/", editing.alliance_member_add, name="alliance_member_add"),
     path(
         "alliances/<int:pk>/members/<int:member>/leave/",
@@ -23,14 +25,17 @@ urlpatterns = [
     path("needs/", views.needs, name="needs"),
     path("needs/new/", views.need_new, name="need_new"),
     path("needs/<int:pk>/", views.need, name="need"),
+    path("needs/<int:pk>/edit/", edit_forms.need_edit, name="need_edit"),
     path("needs/<int:pk>/claim/", views.need_claim, name="need_claim"),
     path("needs/<int:pk>/act/<str:action>/", views.need_act, name="need_act"),
     path("resources/", views.resources, name="resources"),
     path("resources/new/", editing.resource_new, name="resource_new"),
     path("resources/<int:pk>/", views.resource, name="resource"),
+    path("resources/<int:pk>/edit/", edit_forms.resource_edit, name="resource_edit"),
     path("projects/", views.projects, name="projects"),
     path("projects/new/", editing.project_new, name="project_new"),
     path("projects/<int:pk>/", views.project, name="project"),
+    path("projects/<int:pk>/edit/", edit_forms.project_edit, name="project_edit"),
     path("units/<int:pk>/", views.unit, name="unit"),
     path("places/", views.places_page, name="places"),
     path("places/new/", editing.place_new, name="place_new"),

@@ -303,6 +303,8 @@ def _claimable_units(user, need):
 
 @staff_page
 def need(request: HttpRequest, pk: int) -> HttpResponse:
+    from gongzhi.cobuilding.edit_forms import can_edit
+
     user = request.user
     obj = selectors.need_for(user, pk)
     can_claim = (
@@ -313,6 +315,7 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
         "cobuilding/need.html",
         {
             "need": obj,
+            "can_edit": can_edit(user, "need", obj),
             "claims": obj.claims.select_related("organization", "resource"),
             "matches": matching.matches_for(user, obj) if can_claim else [],
             "can_claim": can_claim,
@@ -402,12 +405,18 @@ def resources(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def resource(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = selectors.resource_for(request.user, pk)
+    from gongzhi.cobuilding.edit_forms import can_edit
+    from gongzhi.cobuilding.rules import NETWORK_KEEPERS
+
+    user = request.user
+    obj = selectors.resource_for(user, pk)
+    own = NETWORK_KEEPERS.held_by(user) or (user.unit_id and obj.organization.unit_id == user.unit_id)
     return render(
         request,
         "cobuilding/resource.html",
         {
             "resource": obj,
+            "can_edit": bool(own) and can_edit(user, "resource", obj),
             "claims": obj.claims.select_related("need", "organization"),
             "timeline": selectors.timeline("resource", obj.pk),
         },
@@ -428,12 +437,15 @@ def projects(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def project(request: HttpRequest, pk: int) -> HttpResponse:
+    from gongzhi.cobuilding.edit_forms import can_edit
+
     obj = selectors.project_for(request.user, pk)
     return render(
         request,
         "cobuilding/project.html",
         {
             "project": obj,
+            "can_edit": can_edit(request.user, "project", obj),
             "partners": obj.partners.all(),
             "needs": obj.needs.all(),
             "resources": obj.resources.select_related("organization"),

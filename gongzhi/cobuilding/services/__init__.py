@@ -61,13 +61,48 @@ def subdistrict_of(area) -> int:
 EDITABLE = {
     "pairing": ("plan", "ends_on", "neighbourhood_party_id", "ended_early_on"),
     "place": ("name", "address", "opening_hours", "amenities", "description", "state"),
+    "alliance": ("name", "theme", "note"),
+    "resource": (
+        "title",
+        "category",
+        "description",
+        "capacity",
+        "capacity_unit",
+        "used",
+        "available_from",
+        "available_until",
+        "when",
+        "where",
+        "for_whom",
+        "state",
+    ),
+    "need": (
+        "title",
+        "category",
+        "description",
+        "urgency",
+        "beneficiaries",
+        "quantity",
+        "claimed",
+        "due_on",
+        "group",
+        "state",
+    ),
+    "project": ("title", "state", "progress", "partners", "needs"),
 }
+
+
+def _token_value(obj, name: str) -> str:
+    value = getattr(obj, name)
+    if hasattr(value, "all"):  # a many-to-many: its members (a prefetch is used when there is one)
+        return ",".join(str(pk) for pk in sorted(o.pk for o in value.all()))
+    return str(value)
 
 
 def edit_token(obj, subject: str) -> str:
     """What an edit form carries to tell whether the row changed since it was opened: its
     `updated_at` and a digest of the editable fields (two saves in the same instant still differ)."""
-    values = "\x1f".join(str(getattr(obj, name)) for name in EDITABLE[subject]).encode()
+    values = "\x1f".join(_token_value(obj, name) for name in EDITABLE[subject]).encode()
     return f"{obj.updated_at.isoformat()}~{hashlib.sha256(values).hexdigest()[:16]}"
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts import audit
 from gongzhi.accounts.models import User
 from gongzhi.cobuilding import transitions
 from gongzhi.cobuilding.models import (
@@ -25,9 +26,9 @@ from gongzhi.cobuilding.models import (
 )
 from gongzhi.cobuilding.models.lists import SIX_TOGETHER
 from gongzhi.cobuilding.rules import NETWORK_KEEPERS
-from gongzhi.cobuilding.services import log, subdistrict_of, text
+from gongzhi.cobuilding.services import check_fresh, log, subdistrict_of, text
 from gongzhi.core import rules as permissions
-from gongzhi.core.errors import DomainError, NotAllowed
+from gongzhi.core.errors import Conflict, DomainError, NotAllowed
 from gongzhi.registry.models import Organization
 from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import Area
@@ -111,6 +112,75 @@ def offer_resource(
     log("resource", resource, "offer", actor=actor)
     if NETWORK_KEEPERS.held_by(actor):  # offered by the subdistrict itself: no review needed
         _transition_resource(resource, "activate", actor=actor)
+    return resource
+
+
+def _changes(obj, values: dict) -> dict:
+    """Set `values` on `obj`; what changed, as [old, new] strings (for the timeline and the audit)."""
+    changed = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changed[name] = [None if old is None else str(old), None if new is None else str(new)]
+        setattr(obj, name, new)
+    return changed
+
+
+@transaction.atomic
+def edit_resource(
+    *,
+    actor: User,
+    resource: Resource,
+    category: str,
+    title: str,
+    capacity: int,
+    capacity_unit: str = "次",
+    description: str = "",
+    available_from: dt.date | None = None,
+    available_until: dt.date | None = None,
+    when: str = "",
+    where: str = "",
+    for_whom: str = "",
+    seen: str | None = None,
+) -> Resource:
+    """Correct what a resource offers; what is already used stays, so the capacity cannot drop
+    below it. A keeper edits any resource, a unit's account only its own organisation's."""
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    permissions.require(actor, RESOURCES["edit"].permission, resource)
+    _for_own_unit(actor, resource.organization)
+    check_fresh(resource, "resource", seen)
+    transitions.check(RESOURCES, resource.state, "edit")
+    capacity = _positive(capacity, field="capacity", label=_("数量"))
+    if resource.used and capacity <= resource.used:
+        raise FieldError(
+            "capacity",
+            _("数量须多于已使用的 %(n)d%(unit)s（用完请下架）。")
+            % {"n": resource.used, "unit": resource.capacity_unit},
+        )
+    if available_from and available_until and available_until < available_from:
+        raise FieldError("available_until", _("可用截止不能早于可用开始。"))
+    changed = _changes(
+        resource,
+        {
+            "category": _category(category),
+            "title": text(title, field="title", label=_("资源名称"), max_length=120),
+            "description": (description or "").strip()[:4000],
+            "capacity": capacity,
+            "capacity_unit": text(
+                capacity_unit or "次", field="capacity_unit", label=_("计量单位"), max_length=10
+            ),
+            "available_from": available_from,
+            "available_until": available_until,
+            "when": text(when, field="when", label=_("服务时间"), max_length=80, required=False),
+            "where": text(where, field="where", label=_("服务地点"), max_length=120, required=False),
+            "for_whom": text(for_whom, field="for_whom", label=_("服务对象"), max_length=80, required=False),
+        },
+    )
+    if "description" in changed:  # the text is in the row; the log only says it changed
+        changed["description"] = True
+    resource.save()
+    log("resource", resource, "edit", actor=actor, data=changed)
+    audit.record(actor=actor, action="cobuilding.resource.edit", target=resource, data=changed)
     return resource
 
 
@@ -233,6 +303,63 @@ def need_from_visit(
         raised_by=organization,
     )
     log("need", need, "from_visit", actor=actor, data={"visit": visit.pk})
+    return need
+
+
+@transaction.atomic
+def edit_need(
+    *,
+    actor: User,
+    need: Need,
+    category: str,
+    title: str,
+    description: str = "",
+    urgency: int = Urgency.LOW,
+    beneficiaries: int = 0,
+    quantity: int = 1,
+    due_on: dt.date | None = None,
+    group: str = "",
+    seen: str | None = None,
+    now: dt.datetime | None = None,
+) -> Need:
+    """Correct a need before it is delivered; the quantity cannot drop below what units have
+    claimed, and a claimed need becomes partly claimed again when more is asked for."""
+    need = _lock_need(need)
+    permissions.require(actor, NEEDS["edit"].permission, need)
+    check_fresh(need, "need", seen)
+    transitions.check(NEEDS, need.state, "edit")
+    if urgency not in Urgency.values:
+        raise FieldError("urgency", _("请选择紧急程度。"))
+    if beneficiaries < 0:
+        raise FieldError("beneficiaries", _("受益人数不能为负数。"))
+    quantity = _positive(quantity, field="quantity", label=_("所需数量"))
+    if quantity < need.claimed:
+        raise FieldError("quantity", _("所需数量不能少于已认领的 %(n)d。") % {"n": need.claimed})
+    if due_on is not None and due_on != need.due_on and due_on < timezone.localdate(now or timezone.now()):
+        raise FieldError("due_on", _("期望完成日期不能早于今天。"))
+    changed = _changes(
+        need,
+        {
+            "category": _category(category),
+            "title": text(title, field="title", label=_("需求名称"), max_length=120),
+            "description": (description or "").strip()[:4000],
+            "urgency": urgency,
+            "beneficiaries": beneficiaries,
+            "quantity": quantity,
+            "due_on": due_on,
+            "group": text(group, field="group", label=_("提出群体"), max_length=60, required=False),
+        },
+    )
+    if "description" in changed:  # the text is in the row; the log only says it changed
+        changed["description"] = True
+    if need.state in (NeedState.PARTLY_CLAIMED, NeedState.CLAIMED):
+        state = NeedState.CLAIMED if need.remaining == 0 else NeedState.PARTLY_CLAIMED
+        if state != need.state:
+            changed["state"] = [need.state, state]
+            need.state = state
+    need.save()
+    log("need", need, "edit", actor=actor, data=changed)
+    audit.record(actor=actor, action="cobuilding.need.edit", target=need, data=changed)
     return need
 
 
@@ -424,6 +551,58 @@ def create_project(
         raise FieldError("resources", _("只能使用本街道的资源。"))
     project.resources.set(resources)
     log("project", project, "create", actor=actor, data={"needs": [n.pk for n in needs]})
+    return project
+
+
+@transaction.atomic
+def edit_project(
+    *,
+    actor: User,
+    project: Project,
+    partners: Iterable[Organization],
+    needs: Iterable[Need],
+    seen: str | None = None,
+) -> Project:
+    """Change a running project's partner units and the needs it takes in: a need added goes
+    into the project, a need taken out goes back to what its claims make it."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    permissions.require(actor, PROJECTS["edit"].permission, project)
+    check_fresh(project, "project", seen)
+    transitions.check(PROJECTS, project.state, "edit")
+    partners = list(dict.fromkeys(p for p in partners if p.pk != project.lead_id))
+    if any(p.subdistrict_id != project.subdistrict_id for p in partners):
+        raise FieldError("partners", _("合作单位须在本街道。"))
+    wanted = {n.pk: n for n in needs}
+    current = set(project.needs.values_list("pk", flat=True))
+    added, removed = [pk for pk in wanted if pk not in current], sorted(current - set(wanted))
+    for pk in sorted(added):
+        locked = _lock_need(wanted[pk])
+        if locked.subdistrict_id != project.subdistrict_id:
+            raise FieldError("needs", _("只能纳入本街道的需求。"))
+        _transition_need(locked, "to_project", actor=actor, note=project.title)
+    for pk in removed:
+        locked = Need.objects.select_for_update().get(pk=pk)
+        if locked.state != NeedState.IN_PROJECT:
+            raise Conflict(
+                _("需求“%(title)s”已%(state)s，不能移出项目。")
+                % {"title": locked.title, "state": locked.get_state_display()}
+            )
+        if locked.claimed == 0:
+            target = NeedState.PUBLISHED
+        else:
+            target = NeedState.CLAIMED if locked.remaining == 0 else NeedState.PARTLY_CLAIMED
+        _transition_need(locked, "from_project", actor=actor, target=target, note=project.title)
+    before = sorted(project.partners.values_list("pk", flat=True))
+    project.partners.set(partners)
+    project.needs.set(list(wanted.values()))
+    project.save(update_fields=["updated_at"])
+    changed = {
+        "partners": [before, sorted(p.pk for p in partners)],
+        "needs_added": sorted(added),
+        "needs_removed": removed,
+    }
+    log("project", project, "edit", actor=actor, data=changed)
+    audit.record(actor=actor, action="cobuilding.project.edit", target=project, data=changed)
     return project
 
 

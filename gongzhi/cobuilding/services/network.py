@@ -41,6 +41,7 @@ def register_branch(
     secretary: str = "",
     members: int = 0,
 ) -> PartyBranch:
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
     permissions.require(actor, "coverage.manage", organization)
     if organization.kind != OrganizationKind.PARTY_ORGANIZATION:
         raise FieldError("organization", _("“%(name)s”不是党组织。") % {"name": organization.name})
@@ -48,17 +49,26 @@ def register_branch(
         raise FieldError("level", _("请选择党组织层级。"))
     if members < 0:
         raise FieldError("members", _("党员人数不能为负数。"))
+    if members > 100000:
+        raise FieldError("members", _("党员人数过大，请核对。"))
+    if parent is not None and parent.subdistrict_id != organization.subdistrict_id:
+        raise FieldError("parent", _("上级党组织须在本街道。"))
+    secretary = text(secretary, field="secretary", label=_("书记"), max_length=40, required=False)
     if PartyBranch.objects.filter(organization=organization).exists():
         raise Conflict(_("该党组织已登记。"))
-    branch = PartyBranch.objects.create(
-        subdistrict_id=organization.subdistrict_id,
-        area=organization.area,
-        organization=organization,
-        level=level,
-        parent=parent,
-        secretary=(secretary or "")[:40],
-        members=members,
-    )
+    try:
+        with transaction.atomic():
+            branch = PartyBranch.objects.create(
+                subdistrict_id=organization.subdistrict_id,
+                area=organization.area,
+                organization=organization,
+                level=level,
+                parent=parent,
+                secretary=secretary,
+                members=members,
+            )
+    except IntegrityError:  # registered by someone else a moment ago
+        raise Conflict(_("该党组织已登记。")) from None
     log("branch", branch, "register", actor=actor, data={"level": level})
     audit.record(actor=actor, action="cobuilding.branch.register", target=branch, data={"level": level})
     return branch
@@ -296,6 +306,34 @@ def create_alliance(
     )
     log("alliance", alliance, "create", actor=actor)
     audit.record(actor=actor, action="cobuilding.alliance.create", target=alliance, data={"theme": theme})
+    return alliance
+
+
+@transaction.atomic
+def edit_alliance(
+    *, actor: User, alliance: Alliance, name: str, theme: str, note: str = "", seen: str | None = None
+) -> Alliance:
+    """Rename an alliance, change its theme or note; a form opened before another save loses."""
+    alliance = Alliance.objects.select_for_update().get(pk=alliance.pk)
+    permissions.require(actor, "alliance.manage", alliance)
+    check_fresh(alliance, "alliance", seen)
+    name = text(name, field="name", label=_("联盟名称"), max_length=80)
+    if theme not in AllianceTheme.values:
+        raise FieldError("theme", _("请选择联盟主题。"))
+    note = text(note, field="note", label=_("说明"), max_length=400, required=False)
+    changed = {
+        key: [old, new]
+        for key, old, new in (
+            ("name", alliance.name, name),
+            ("theme", alliance.theme, theme),
+            ("note", alliance.note, note),
+        )
+        if old != new
+    }
+    alliance.name, alliance.theme, alliance.note = name, theme, note
+    alliance.save(update_fields=["name", "theme", "note", "updated_at"])
+    log("alliance", alliance, "edit", actor=actor, data=changed)
+    audit.record(actor=actor, action="cobuilding.alliance.edit", target=alliance, data=changed)
     return alliance
 
 

@@ -7,11 +7,17 @@ import contextlib
 import socket
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from pytest_django.live_server_helper import LiveServer
 
 from gongzhi.cases.models import Case
+from gongzhi.cobuilding.models import Pairing, Place
 from gongzhi.cobuilding.services import places
+
+PHONE = {"width": 390, "height": 844}
 
 
 class OneRequestHandler(QuietWSGIRequestHandler):
@@ -35,6 +41,31 @@ class ClosingServerThread(LiveServerThread):
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def staff_page(browser, live_server, user):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
+    )
+    page = context.new_page()
+    errors = []
+    page.on(  # the browser's own favicon request is not the page's doing
+        "console",
+        lambda m: (
+            errors.append(f"{m.text} {m.location['url']}")
+            if m.type == "error" and not m.location["url"].endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    return page, errors
 
 
 def publish(world, **data):
@@ -113,3 +144,56 @@ def test_courier_map_on_a_phone(browser, live_server, world, net, shot):
     assert offline.is_visible("#offline-note")
     shot(offline, "cobuilding-05-offline")
     context.close()
+
+
+def test_nominating_a_place_with_the_map_picker(browser, live_server, world, shot):
+    """A grid worker taps the place's spot on the map instead of typing coordinates: the picker
+    (the project's gongzhi/map.js + pick.js, no inline script) fills WGS84 lat/lng."""
+    page, errors = staff_page(browser, live_server, world.a.users["gridworker"])
+    page.goto(f"{live_server.url}/cobuilding/places/")
+    page.click("#place-new")
+    page.wait_for_selector("#pick-map.leaflet-container")  # the CSP forbids eval: no wait_for_function
+    assert page.input_value("#f-lat") == ""
+    page.locator("#pick-map").click()  # the middle of the map: the user's area's centre
+    lat, lng = float(page.input_value("#f-lat")), float(page.input_value("#f-lng"))
+    page.fill("#f-name", "宜德饭堂")
+    page.select_option("#f-kind", "merchant")
+    page.fill("#f-address", "A路 8 号")
+    page.fill("#f-opening_hours", "Mo-Su 10:30-21:00")
+    shot(page, "cobuilding-06-place-picker")
+    page.click("#cobuilding-form button[type=submit]")
+    page.wait_for_url("**/cobuilding/places/*/")
+    made = Place.objects.get()
+    assert (made.lat, made.lng) == (pytest.approx(lat, abs=1e-6), pytest.approx(lng, abs=1e-6))
+    assert made.area.path.startswith(world.a.subdistrict.path) and made.state == "nominated"
+    assert errors == [], "\n".join(errors)
+    page.context.close()
+
+
+def test_creating_a_pairing_on_a_phone(browser, live_server, world, net, shot):
+    page, errors = staff_page(browser, live_server, world.a.users["neighbourhood"])
+    page.goto(f"{live_server.url}/cobuilding/pairings/")
+    page.click("#pairing-new")
+    page.wait_for_selector("#cobuilding-form")
+    page.select_option("#f-unit", str(net.firm_a.pk))
+    page.select_option("#f-area", str(world.a.neighbourhood.pk))
+    page.select_option("#f-neighbourhood_party", str(net.party_a.pk))
+    page.fill("#f-starts_on", "2026-03-01")
+    page.fill("#f-ends_on", "2026-02-01")  # before the start: refused, what was typed kept
+    page.fill("#f-plan", "每月一次为老助餐")
+    page.click("#cobuilding-form button[type=submit]")
+    page.wait_for_selector("#form-error")
+    assert "结束日期须晚于开始日期" in page.inner_text("#form-error")
+    assert page.input_value("#f-plan") == "每月一次为老助餐" and not Pairing.objects.exists()
+    shot(page, "cobuilding-07-pairing-refused")
+    assert all("422" in e and e.endswith("/cobuilding/pairings/new/") for e in errors)  # the refusal
+    errors.clear()
+    page.fill("#f-ends_on", "2028-02-28")
+    page.click("#cobuilding-form button[type=submit]")
+    page.wait_for_url("**/cobuilding/pairings/*/")
+    made = Pairing.objects.get()
+    assert (made.unit, made.area, made.plan) == (net.firm_a, world.a.neighbourhood, "每月一次为老助餐")
+    assert "A科技有限公司" in page.inner_text("main")
+    shot(page, "cobuilding-08-pairing-made")
+    assert errors == [], "\n".join(errors)
+    page.context.close()
