@@ -6,6 +6,7 @@ app_name = "volunteers"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/credentials/", views.credentials, name="credentials"),
     path("activities/<int:pk>/", views.opportunity, name="opportunity"),
     path("deeds/", views.deeds, name="deeds"),
     path("shop/", views.shop, name="shop"),
