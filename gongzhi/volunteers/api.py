@@ -17,7 +17,7 @@ from pydantic import Field
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed, NotFound
 from gongzhi.core.schemas import ErrorOut
-from gongzhi.volunteers import export, selectors, services
+from gongzhi.volunteers import export, party, selectors, services
 
 router = Router(tags=["volunteers"])
 PAGE = 100
@@ -446,6 +446,32 @@ def export_file(request: HttpRequest, query: Query[VolunteerExportQuery]):
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class VolunteerPartySummaryIn(Schema):
+    year: int = Field(description="the year summarised, one that is over (2000 to last year)")
+
+
+class VolunteerPartySummaryOut(Schema):
+    year: int
+    sent: list[str] = Field(description="party organisations told now")
+    already: list[str] = Field(description="told before for this year (not told twice)")
+    without_account: list[str] = Field(description="no account on the platform: send them the download")
+
+
+@router.post(
+    "/party-summaries",
+    response={200: VolunteerPartySummaryOut, **ERRORS},
+    summary="向单位党组织发送在职党员年度服务汇总",
+)
+def send_party_summaries(request: HttpRequest, payload: VolunteerPartySummaryIn):
+    result = party.send_party_summaries(actor=request.auth, year=payload.year)
+    return {
+        "year": result.year,
+        "sent": result.sent,
+        "already": result.already,
+        "without_account": result.without_account,
+    }
 
 
 @router.get("/figures", response={200: VolunteerFiguresOut, **ERRORS}, summary="志愿服务统计")

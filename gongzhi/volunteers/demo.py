@@ -19,6 +19,7 @@ from gongzhi.core.errors import DomainError
 from gongzhi.registry.models import Organization, OrganizationKind, Resident
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.volunteers import ledger, services
+from gongzhi.volunteers import party as party_summaries
 from gongzhi.volunteers.models import CredentialKind, Scenario, Team, Verification
 from gongzhi.volunteers.rules import LEDGER_CORRECTORS, VOLUNTEER_MANAGERS
 
@@ -320,8 +321,11 @@ def seed(
         givers = [v for v in volunteers[:10] if ledger.balance(v) >= 5]
         if givers and len(volunteers) > 10:
             services.gift(giver=givers[0], receiver=volunteers[-1], points=5, note="感谢代班")
+        # Last year's 在职党员双报到 summary, to the party organisations with an account here.
+        summary = party_summaries.send_party_summaries(actor=leader, year=today.year - 1)
         if stdout:
             stdout.write(
                 f"volunteers: {subdistrict.name} 志愿者 {len(volunteers)} 人，活动 {opportunities} 场，"
-                f"报名 {signups} 人次，兑换 {redeemed} 次\n"
+                f"报名 {signups} 人次，兑换 {redeemed} 次，党员年度汇总发送 {len(summary.sent)} 个党组织"
+                f"（无账号 {len(summary.without_account)} 个）\n"
             )

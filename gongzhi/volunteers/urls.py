@@ -11,6 +11,7 @@ urlpatterns = [
     path("deeds/", views.deeds, name="deeds"),
     path("shop/", views.shop, name="shop"),
     path("export/", views.export, name="export"),
+    path("party-summary/", views.party_summary, name="party_summary"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),

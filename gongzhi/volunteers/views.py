@@ -21,7 +21,7 @@ from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry.validators import FieldError
 from gongzhi.registry.web import client_ip, int_or_none, page_of, staff_page
 from gongzhi.volunteers import export as export_rows
-from gongzhi.volunteers import ledger, selectors, services, transitions
+from gongzhi.volunteers import ledger, party, selectors, services, transitions
 from gongzhi.volunteers.models import (
     CredentialKind,
     DeedState,
@@ -71,6 +71,8 @@ def index(request: HttpRequest) -> HttpResponse:
             .select_related("scenario")
             .order_by("starts_at")[:20],
             "can_export": permissions.has(user, "volunteer.export", user.scope),
+            "can_send_party": permissions.has(user, "party_summary.send", user.scope),
+            "last_year": timezone.localdate().year - 1,
         },
     )
 
@@ -278,6 +280,34 @@ def export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@staff_page
+def party_summary(request: HttpRequest) -> HttpResponse:
+    """POST: send the year's 在职党员双报到 summary to each unit's party organisation (notices)."""
+    if request.method != "POST":
+        return redirect("volunteers:index")
+    try:
+        year = int_or_none(request.POST.get("year"))
+        if year is None:
+            raise FieldError("year", _("请填写年度。"))
+        result = party.send_party_summaries(actor=request.user, year=year)
+        messages.success(
+            request,
+            _("%(year)s年汇总：新发送%(sent)s个单位党组织，此前已发送%(already)s个。")
+            % {"year": year, "sent": len(result.sent), "already": len(result.already)},
+        )
+        if result.without_account:
+            messages.warning(
+                request,
+                _("以下党组织没有平台账号，请下载汇总表后另行送达：%(names)s")
+                % {"names": "、".join(result.without_account)},
+            )
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, exc.message)
+    return redirect("volunteers:index")
 
 
 # ---------------------------------------------------------------- the volunteers' own pages
