@@ -268,6 +268,7 @@ def export(request: HttpRequest) -> HttpResponse:
     """Service records for the city volunteer platform (CSV, or xlsx with ?format=xlsx; ?from=
     and ?to= limit the dates); ?kind=credentials the training, awards and evaluations;
     ?kind=party&year= the yearly summary of 在职党员, ?kind=party_units the same per unit."""
+    _require(request.user, "volunteer.export")  # refused before any input is read
     data, content_type, name = export_rows.download(
         request.user,
         kind=request.GET.get("kind", "records"),
