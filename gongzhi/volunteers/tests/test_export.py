@@ -89,6 +89,7 @@ def test_service_record_export_has_the_record_fields_and_is_scoped(vol, client):
     assert [r[1] for r in _csv(client.get(reverse("volunteers:export")))[1:]] == ["王同学"]
     client.force_login(vol.gridworker)
     assert client.get(reverse("volunteers:export")).status_code == 403
+    assert client.get(reverse("volunteers:export") + "?from=31/03/2026").status_code == 403  # refused first
 
 
 def test_credentials_export(vol, client):
