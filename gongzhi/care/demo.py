@@ -290,7 +290,7 @@ def _history(rng, recipients, carers, *, start: dt.date, today: dt.date) -> tupl
             "recipient": recipient,
         }
         while True:
-            due = Due(due_on=day, frequency=frequency, **common)
+            due = Due(due_on=day, frequency=frequency, margin_days=policy.margin_days, **common)
             roll = rng.random()
             late = 0 if roll < 0.86 else rng.choice([1, 1, 2, 3])
             never = rng.random() < 0.015 and day >= today - dt.timedelta(days=10)

@@ -186,6 +186,10 @@ class Due(models.Model):
     recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="dues")
     due_on = models.DateField(_("应联系日期"), db_index=True)
     frequency = models.CharField(_("频次"), max_length=14, choices=Frequency.choices)
+    # The policy's margin when the due was opened: a policy changed later applies from the next
+    # due, so an open one keeps its day and the moment it turns into an alert. None on dues
+    # opened before the margin was kept (they follow the current policy).
+    margin_days = models.PositiveSmallIntegerField(_("逾期提醒（工作日）"), null=True, blank=True)
     met_at = models.DateTimeField(_("联系时间"), null=True, blank=True)
     check_in = models.OneToOneField(
         "CheckIn", null=True, blank=True, on_delete=models.SET_NULL, related_name="met_due"

@@ -25,7 +25,7 @@ from gongzhi.care.rules import CARE_READERS, CARE_WORKERS
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import NotFound
 from gongzhi.registry import selectors as registry
-from gongzhi.territory.models import Area
+from gongzhi.territory.models import Area, AreaKind
 from gongzhi.territory.scope import overlapping, scoped
 
 
@@ -289,6 +289,32 @@ def by_member_unit(user: User) -> list[dict]:
         .annotate(people=Count("recipient", distinct=True))
         .order_by("-people", "organization__name")
     )
+
+
+def overdue_for(user: User, *, today: dt.date, risk: str = "", grid: Area | None = None) -> QuerySet[Due]:
+    """The open dues past their day in the user's scope, for the map and its click-through;
+    optionally of one risk level, or of the people living in one grid."""
+    qs = round_for(user, today=today).filter(due_on__lt=today)
+    if risk:
+        qs = qs.filter(recipient__risk=risk)
+    if grid is not None:
+        qs = qs.filter(recipient__area__path__startswith=grid.path)
+    return qs
+
+
+def grids_for(user: User) -> QuerySet[Area]:
+    """The grids inside the user's scope (a grid worker: their own), for the map's filter."""
+    if user.scope_id is None:
+        return Area.objects.none()
+    return Area.objects.filter(kind=AreaKind.GRID, path__startswith=user.scope.path).order_by("path")
+
+
+def area_in_scope(user: User, pk: int) -> Area:
+    """An area inside the user's scope (a building or estate the map draws)."""
+    area = Area.objects.filter(pk=pk, path__startswith=user.scope.path).first() if user.scope_id else None
+    if area is None:
+        raise NotFound()
+    return area
 
 
 def overdue_by_area(user: User, *, today: dt.date) -> list[tuple[Area, int]]:

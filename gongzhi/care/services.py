@@ -93,10 +93,9 @@ def _end_of(day: dt.date) -> dt.datetime:
 
 def overdue_at(due: Due, policy: CarePolicy) -> dt.datetime:
     """When a contact not made becomes an alert: the due day's end plus the margin (working
-    days, or plain days for a daily contact)."""
-    return deadlines.due(
-        _end_of(due.due_on), days=policy.margin_days, working=due.frequency != Frequency.DAILY
-    )
+    days, or plain days for a daily contact) the policy had when the due was opened."""
+    margin = due.margin_days if due.margin_days is not None else policy.margin_days
+    return deadlines.due(_end_of(due.due_on), days=margin, working=due.frequency != Frequency.DAILY)
 
 
 def subdistrict_at(alert: Alert, policy: CarePolicy, frequency: str) -> dt.datetime:
@@ -185,8 +184,10 @@ def save_policy(
     subdistrict_after_days: int,
     not_reached_limit: int,
 ) -> CarePolicy:
-    """Set a subdistrict's contact frequencies per risk level and its alert margins. Applies to
-    the next due of each person (an open due keeps its day)."""
+    """Set a subdistrict's contact frequencies per risk level and its alert margins. Applies from
+    the next due of each person: an open due keeps its day, its frequency and its overdue margin
+    (they were written on it when it was opened); the alert limits (not reached in a row, days
+    before the subdistrict is told) apply at once."""
     if subdistrict.kind != "subdistrict":
         raise FieldError("subdistrict", _("关爱规则按街道设置。"))
     permissions.require(actor, "care.manage", subdistrict)
@@ -348,8 +349,10 @@ def set_risk(*, actor: User, recipient: Recipient, risk: str, reasons: str, freq
         if new_frequency != due.frequency:
             last = last_contact_day(recipient)
             due_on = next_due_on(new_frequency, last) if last else due.due_on
+            # A person's own change re-opens the due on today's terms (the policy's margin too).
             due.frequency, due.due_on = new_frequency, min(due.due_on, due_on)
-            due.save(update_fields=["frequency", "due_on"])
+            due.margin_days = policy_for(recipient.subdistrict_id).margin_days
+            due.save(update_fields=["frequency", "due_on", "margin_days"])
     audit.record(actor=actor, action="care.set_risk", target=recipient, data={"before": before, "risk": risk})
     return recipient
 
@@ -476,25 +479,21 @@ def schedule_next(
     """Open the next due of an active recipient without one (idempotent)."""
     if not recipient.active or Due.objects.filter(recipient=recipient, met_at__isnull=True).exists():
         return None
+    policy = policy or policy_for(recipient.subdistrict_id)
     frequency = frequency_of(recipient, policy)
     due_on = next_due_on(frequency, after) if after else recipient.enrolled_on
+    terms = {
+        "subdistrict_id": recipient.subdistrict_id,
+        "area_id": recipient.area_id,
+        "recipient": recipient,
+        "frequency": frequency,
+        "margin_days": policy.margin_days,
+    }
     try:
         with transaction.atomic():
-            return Due.objects.create(
-                subdistrict_id=recipient.subdistrict_id,
-                area_id=recipient.area_id,
-                recipient=recipient,
-                due_on=due_on,
-                frequency=frequency,
-            )
+            return Due.objects.create(due_on=due_on, **terms)
     except IntegrityError:  # met today and due today again (a daily contact made early): next day
-        return Due.objects.create(
-            subdistrict_id=recipient.subdistrict_id,
-            area_id=recipient.area_id,
-            recipient=recipient,
-            due_on=next_due_on(frequency, due_on),
-            frequency=frequency,
-        )
+        return Due.objects.create(due_on=next_due_on(frequency, due_on), **terms)
 
 
 def generate_dues() -> int:

@@ -17,4 +17,5 @@ urlpatterns = [
     path("alerts/<int:pk>/", views.alert, name="alert"),
     path("figures/", views.figures, name="figures"),
     path("map/", views_manage.overdue_map, name="map"),
+    path("map/areas/<int:pk>/", views_manage.overdue_map_area, name="map_area"),
 ]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -371,26 +372,57 @@ def _located(areas: dict[int, Area]) -> dict[int, tuple[float, float]]:
     return points
 
 
-def map_points(user, *, today) -> list[dict]:
-    """One circle per area with people overdue: where, how many, how many of them high risk."""
+def _map_filters(request: HttpRequest, user) -> tuple[str, Area | None]:
+    """?risk= (high / medium / low) and ?grid= (a grid in the user's scope); anything else is a
+    400 with its message, never an empty map that looks like good news."""
+    risk = request.GET.get("risk", "")
+    if risk and risk not in Risk.values:
+        raise FieldError("risk", _("风险等级应为高、中或低。"))
+    grid = None
+    if request.GET.get("grid"):
+        grid = selectors.grids_for(user).filter(pk=int_or_none(request.GET["grid"])).first()
+        if grid is None:
+            raise FieldError("grid", _("未找到该网格，或不在您的管辖范围内。"))
+    return risk, grid
+
+
+def _filter_query(risk: str, grid: Area | None) -> str:
+    query = QueryDict(mutable=True)
+    if risk:
+        query["risk"] = risk
+    if grid is not None:
+        query["grid"] = str(grid.pk)
+    return query.urlencode()
+
+
+def map_points(user, *, today, risk: str = "", grid: Area | None = None) -> list[dict]:
+    """One circle per area with people overdue: where, how many, how many of them high risk, and
+    the address of the list of those people (with the same filters)."""
     counts: dict[int, list[int]] = {}
-    for area_id, risk in (
-        selectors.round_for(user, today=today)
-        .filter(due_on__lt=today)
-        .values_list("recipient__area_id", "recipient__risk")
+    for area_id, person_risk in selectors.overdue_for(user, today=today, risk=risk, grid=grid).values_list(
+        "recipient__area_id", "recipient__risk"
     ):
         row = counts.setdefault(area_id, [0, 0])
         row[0] += 1
-        row[1] += risk == Risk.HIGH
+        row[1] += person_risk == Risk.HIGH
     areas = Area.objects.in_bulk(list(counts))
     located = _located(areas)
+    query = _filter_query(risk, grid)
     points = []
     for pk, (n, high) in sorted(counts.items()):
         if pk not in located:
             continue
         lat, lng = outlines.point_for_display(*located[pk])
         points.append(
-            {"area": areas[pk].name, "lat": round(lat, 7), "lng": round(lng, 7), "overdue": n, "high": high}
+            {
+                "id": pk,
+                "area": areas[pk].name,
+                "lat": round(lat, 7),
+                "lng": round(lng, 7),
+                "overdue": n,
+                "high": high,
+                "url": reverse("care:map_area", args=[pk]) + (f"?{query}" if query else ""),
+            }
         )
     return points
 
@@ -399,8 +431,9 @@ def map_points(user, *, today) -> list[dict]:
 def overdue_map(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "care.map")
+    risk, grid = _map_filters(request, user)
     today = timezone.localdate()
-    points = map_points(user, today=today)
+    points = map_points(user, today=today, risk=risk, grid=grid)
     scope = user.scope
     return render(
         request,
@@ -408,6 +441,10 @@ def overdue_map(request: HttpRequest) -> HttpResponse:
         {
             "points": points,
             "total": sum(p["overdue"] for p in points),
+            "risk": risk,
+            "grid": grid,
+            "risks": Risk.choices,
+            "grids": selectors.grids_for(user),
             "config": {
                 "points": points,
                 "tileUrl": settings.GONGZHI_TILE_URL,
@@ -418,3 +455,34 @@ def overdue_map(request: HttpRequest) -> HttpResponse:
             },
         },
     )
+
+
+MAP_PEOPLE_PAGE = 50
+
+
+@staff_page
+def overdue_map_area(request: HttpRequest, pk: int) -> HttpResponse:
+    """The people overdue in one building or estate of the map (the same filters), as the round
+    shows them: name, risk, due day, masked phone, room. An htmx click on the map swaps the list
+    in below it; opened directly, it is a page of its own."""
+    user = request.user
+    _require(user, "care.map")
+    risk, grid = _map_filters(request, user)
+    area = selectors.area_in_scope(user, pk)
+    today = timezone.localdate()
+    dues = list(
+        selectors.overdue_for(user, today=today, risk=risk, grid=grid)
+        .filter(recipient__area=area)
+        .order_by("due_on", "id")[: MAP_PEOPLE_PAGE + 1]
+    )
+    for due in dues:
+        due.days_overdue = (today - due.due_on).days
+    context = {
+        "area": area,
+        "dues": dues[:MAP_PEOPLE_PAGE],
+        "more": len(dues) > MAP_PEOPLE_PAGE,
+        "query": _filter_query(risk, grid),
+    }
+    if request.htmx:
+        return render(request, "care/_map_people.html", context)
+    return render(request, "care/map_people.html", context)

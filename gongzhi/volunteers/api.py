@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -17,7 +17,7 @@ from pydantic import Field
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed, NotFound
 from gongzhi.core.schemas import ErrorOut
-from gongzhi.volunteers import selectors, services
+from gongzhi.volunteers import export, party, selectors, services
 
 router = Router(tags=["volunteers"])
 PAGE = 100
@@ -64,6 +64,22 @@ class VolunteerServiceRecordOut(Schema):
     started_at: dt.datetime
     ended_at: dt.datetime
     hours: Decimal
+
+
+class VolunteerCredentialOut(Schema):
+    id: int
+    volunteer_id: int
+    kind: str = Field(description="training | award | evaluation")
+    title: str
+    on: dt.date
+    note: str
+
+
+class VolunteerCredentialIn(Schema):
+    kind: str = Field(description="training | award | evaluation")
+    title: str = Field(max_length=120)
+    on: dt.date
+    note: str = Field("", max_length=200)
 
 
 class VolunteerOpportunityOut(Schema):
@@ -195,6 +211,48 @@ def entries(request: HttpRequest, pk: int, query: Query[VolunteerPageQuery]):
         }
         for e in _page(qs, query)
     ]
+
+
+def _credential(c) -> dict:
+    return {
+        "id": c.pk,
+        "volunteer_id": c.volunteer_id,
+        "kind": c.kind,
+        "title": c.title,
+        "on": c.on,
+        "note": c.note,
+    }
+
+
+@router.get(
+    "/volunteers/{pk}/credentials",
+    response={200: list[VolunteerCredentialOut], **ERRORS},
+    summary="培训、表彰与评价",
+)
+def credentials(request: HttpRequest, pk: int, query: Query[VolunteerPageQuery]):
+    volunteer = selectors.volunteer_for(request.auth, pk)
+    return [
+        _credential(c)
+        for c in _page(selectors.credentials_for(request.auth).filter(volunteer=volunteer), query)
+    ]
+
+
+@router.post(
+    "/volunteers/{pk}/credentials",
+    response={201: VolunteerCredentialOut, **ERRORS},
+    summary="登记培训、表彰或评价",
+)
+def add_credential(request: HttpRequest, pk: int, payload: VolunteerCredentialIn):
+    volunteer = selectors.volunteer_for(request.auth, pk)
+    credential = services.add_credential(
+        actor=request.auth,
+        volunteer=volunteer,
+        kind=payload.kind,
+        title=payload.title,
+        on=payload.on,
+        note=payload.note,
+    )
+    return 201, _credential(credential)
 
 
 @router.get("/records", response={200: list[VolunteerServiceRecordOut], **ERRORS}, summary="服务记录（时长）")
@@ -350,6 +408,70 @@ def redemption_action(request: HttpRequest, pk: int, payload: VolunteerRedemptio
     else:
         raise DomainError(_("操作应为 fulfil 或 cancel。"), code="bad_action")
     return _redemption(done)
+
+
+class VolunteerExportQuery(Schema):
+    kind: str = Field("records", description="records | credentials | party | party_units")
+    format: str = Field("csv", description="csv (UTF-8 with BOM) | xlsx")
+    year: int | None = Field(None, description="party, party_units: the year (this year if none)")
+    since: dt.date | None = Field(None, description="records: first day of service")
+    until: dt.date | None = Field(None, description="records: last day of service")
+
+
+@router.get(
+    "/export",
+    response={200: None, **ERRORS},
+    summary="导出服务记录（民政部令67号字段，CSV 或 xlsx）",
+    description="The same files as /volunteers/export/: scoped, logged in the access log "
+    "(export:volunteer_records); a bad kind, format, year or period is a 400.",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "the file",
+                "content": {"text/csv": {}, export.CONTENT_TYPES["xlsx"]: {}},
+            }
+        }
+    },
+)
+def export_file(request: HttpRequest, query: Query[VolunteerExportQuery]):
+    data, content_type, name = export.download(
+        request.auth,
+        kind=query.kind,
+        fmt=query.format,
+        year=query.year,
+        since=query.since,
+        until=query.until,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+class VolunteerPartySummaryIn(Schema):
+    year: int = Field(description="the year summarised, one that is over (2000 to last year)")
+
+
+class VolunteerPartySummaryOut(Schema):
+    year: int
+    sent: list[str] = Field(description="party organisations told now")
+    already: list[str] = Field(description="told before for this year (not told twice)")
+    without_account: list[str] = Field(description="no account on the platform: send them the download")
+
+
+@router.post(
+    "/party-summaries",
+    response={200: VolunteerPartySummaryOut, **ERRORS},
+    summary="向单位党组织发送在职党员年度服务汇总",
+)
+def send_party_summaries(request: HttpRequest, payload: VolunteerPartySummaryIn):
+    result = party.send_party_summaries(actor=request.auth, year=payload.year)
+    return {
+        "year": result.year,
+        "sent": result.sent,
+        "already": result.already,
+        "without_account": result.without_account,
+    }
 
 
 @router.get("/figures", response={200: VolunteerFiguresOut, **ERRORS}, summary="志愿服务统计")

@@ -15,3 +15,6 @@ class VolunteersConfig(AppConfig):
 
         register(rules.RULES, listings=rules.LISTINGS)
         register_menu(MenuItem("volunteers:index", _("志愿+"), "volunteer.view", order=56))
+        from gongzhi.accounts.notices import register_kind
+
+        register_kind("volunteers.party_summary", _("在职党员年度服务汇总"))

@@ -19,7 +19,8 @@ from gongzhi.core.errors import DomainError
 from gongzhi.registry.models import Organization, OrganizationKind, Resident
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.volunteers import ledger, services
-from gongzhi.volunteers.models import Credential, CredentialKind, Scenario, Team, Verification
+from gongzhi.volunteers import party as party_summaries
+from gongzhi.volunteers.models import CredentialKind, Scenario, Team, Verification
 from gongzhi.volunteers.rules import LEDGER_CORRECTORS, VOLUNTEER_MANAGERS
 
 SCENARIOS = [
@@ -69,6 +70,15 @@ REWARDS = [
     ("电影票", 50, 10),
     ("公园年卡", 200, 3),
     ("家电清洗服务", 120, 5),
+]
+CREDENTIALS = [
+    (CredentialKind.TRAINING, "志愿服务通用培训", "区志愿者协会，4学时"),
+    (CredentialKind.TRAINING, "急救员培训", "红十字会，取得救护员证"),
+    (CredentialKind.TRAINING, "垃圾分类指导员培训", "街道城运中心"),
+    (CredentialKind.AWARD, "优秀志愿者", "街道年度表彰"),
+    (CredentialKind.AWARD, "最美楼组长", "居民区推荐"),
+    (CredentialKind.EVALUATION, "服务对象好评", "独居老人家属来电致谢"),
+    (CredentialKind.EVALUATION, "年度服务评价：优秀", "居委会评定"),
 ]
 NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "秀英建国志强丽华玉兰桂芳海燕小明晓燕文杰子涵雨轩思远佳怡俊杰梦瑶"
@@ -177,12 +187,15 @@ def seed(
                 services.verify_volunteer(actor=manager, volunteer=volunteer, verified=True)
             volunteer.teams.add(teams[area.pk])
             if rng.random() < 0.3:
-                Credential.objects.create(
-                    volunteer=volunteer,
-                    kind=rng.choice(list(CredentialKind.values)),
-                    title=rng.choice(["志愿服务通用培训", "急救员培训", "优秀志愿者", "服务对象好评"]),
-                    on=today - dt.timedelta(days=rng.randrange(10, 700)),
-                )
+                for kind, title, note in rng.sample(CREDENTIALS, rng.choice([1, 1, 2])):
+                    services.add_credential(
+                        actor=manager,
+                        volunteer=volunteer,
+                        kind=kind,
+                        title=title,
+                        on=today - dt.timedelta(days=rng.randrange(10, 700)),
+                        note=note,
+                    )
             volunteers.append(volunteer)
         verified = [v for v in volunteers if v.verification == Verification.VERIFIED] or volunteers
         opportunities = signups = 0
@@ -308,8 +321,11 @@ def seed(
         givers = [v for v in volunteers[:10] if ledger.balance(v) >= 5]
         if givers and len(volunteers) > 10:
             services.gift(giver=givers[0], receiver=volunteers[-1], points=5, note="感谢代班")
+        # Last year's 在职党员双报到 summary, to the party organisations with an account here.
+        summary = party_summaries.send_party_summaries(actor=leader, year=today.year - 1)
         if stdout:
             stdout.write(
                 f"volunteers: {subdistrict.name} 志愿者 {len(volunteers)} 人，活动 {opportunities} 场，"
-                f"报名 {signups} 人次，兑换 {redeemed} 次\n"
+                f"报名 {signups} 人次，兑换 {redeemed} 次，党员年度汇总发送 {len(summary.sent)} 个党组织"
+                f"（无账号 {len(summary.without_account)} 个）\n"
             )

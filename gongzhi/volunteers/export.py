@@ -15,8 +15,12 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongzhi.accounts.models import User
+from gongzhi.accounts.models import AccessLog, User
+from gongzhi.core import rules as permissions
+from gongzhi.core.errors import NotAllowed
+from gongzhi.registry.validators import FieldError
 from gongzhi.volunteers import selectors
 from gongzhi.volunteers.models import Credential
 
@@ -165,3 +169,57 @@ def as_xlsx(sheet: Sheet) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+KINDS = ("records", "credentials", "party", "party_units")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def sheet_of(
+    user: User,
+    *,
+    kind: str = "records",
+    year: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Sheet:
+    if kind == "party":
+        return party_summary(user, year=year or timezone.localdate().year)
+    if kind == "party_units":
+        return party_units(user, year=year or timezone.localdate().year)
+    if kind == "credentials":
+        return credentials(user)
+    if kind == "records":
+        if since and until and since > until:
+            raise FieldError("from", _("起始日期不能晚于截止日期。"))
+        return service_records(user, since=since, until=until)
+    raise FieldError("kind", _("未知的导出类型。"))
+
+
+def download(
+    user: User,
+    *,
+    kind: str = "records",
+    fmt: str = "csv",
+    year: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    ip: str | None = None,
+) -> tuple[bytes, str, str]:
+    """The file, its content type and its name, for the page and the API alike: checked against
+    `volunteer.export`, scoped by the selectors, and logged (a refused export logs nothing)."""
+    if user.scope_id is None or not permissions.has(user, "volunteer.export", user.scope):
+        raise NotAllowed()
+    if fmt not in CONTENT_TYPES:
+        raise FieldError("format", _("导出格式应为 csv 或 xlsx。"))
+    if year is not None and not 2000 <= year <= 2100:
+        raise FieldError("year", _("年度应在2000至2100之间。"))
+    sheet = sheet_of(user, kind=kind, year=year, since=since, until=until)
+    data = as_xlsx(sheet) if fmt == "xlsx" else as_csv(sheet)
+    AccessLog.objects.create(
+        user=user, action="export:volunteer_records", object_type="volunteer", reason=sheet.name, ip=ip
+    )
+    return data, CONTENT_TYPES[fmt], f"{sheet.name}.{fmt}"

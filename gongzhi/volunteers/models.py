@@ -150,11 +150,20 @@ class Credential(models.Model):
     title = models.CharField(_("名称"), max_length=120)
     on = models.DateField(_("日期"))
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("培训与表彰")
         verbose_name_plural = _("培训与表彰")
         ordering = ["-on", "-id"]
+        constraints = [
+            # The same training, award or evaluation on the same day is one record (a form sent
+            # twice, or two people entering the same certificate, writes it once).
+            models.UniqueConstraint(fields=["volunteer", "kind", "title", "on"], name="credential_once")
+        ]
 
 
 class PointsRule(models.Model):

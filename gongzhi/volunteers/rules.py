@@ -17,6 +17,12 @@ RULES = {
     "volunteer.view": VOLUNTEER_READERS & in_scope,
     "volunteer.manage": VOLUNTEER_MANAGERS & in_scope,
     "volunteer.export": role("leader", "neighbourhood", "auditor") & in_scope,
+    # Training, awards and evaluations go into the volunteer's 67号 record: those who register
+    # and verify volunteers write them; everyone who reads volunteers reads them.
+    "credential.add": VOLUNTEER_MANAGERS & in_scope,
+    # The yearly 在职党员双报到 summary goes out to the units' party organisations in the name of
+    # the subdistrict or the neighbourhood: those who manage volunteers.
+    "party_summary.send": VOLUNTEER_MANAGERS & in_scope,
     "opportunity.view": VOLUNTEER_READERS & in_scope,
     "opportunity.manage": VOLUNTEER_MANAGERS & in_scope,
     "deed.report": DEED_REPORTERS & in_scope,

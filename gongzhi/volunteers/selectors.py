@@ -15,6 +15,7 @@ from gongzhi.core.errors import NotFound
 from gongzhi.registry.models import Resident
 from gongzhi.territory.scope import scoped
 from gongzhi.volunteers.models import (
+    Credential,
     EntryKind,
     GoodDeed,
     Opportunity,
@@ -44,6 +45,11 @@ def volunteer_for(user: User, pk: int) -> Volunteer:
     if volunteer is None:
         raise NotFound()
     return volunteer
+
+
+def credentials_for(user: User) -> QuerySet[Credential]:
+    """Training, awards and evaluations of the volunteers the user may read."""
+    return Credential.objects.filter(volunteer__in=volunteers_for(user))
 
 
 def opportunities_for(user: User) -> QuerySet[Opportunity]:

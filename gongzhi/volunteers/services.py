@@ -23,6 +23,8 @@ from gongzhi.registry.validators import FieldError
 from gongzhi.territory.models import Area, AreaKind
 from gongzhi.volunteers import ledger, transitions
 from gongzhi.volunteers.models import (
+    Credential,
+    CredentialKind,
     DeedState,
     EntryKind,
     GoodDeed,
@@ -142,6 +144,53 @@ def volunteer_by_phone(phone: str, *, subdistrict: Area | None = None) -> Volunt
     if subdistrict is not None:
         qs = qs.filter(subdistrict=subdistrict)
     return qs.first()
+
+
+@transaction.atomic
+def add_credential(
+    *,
+    actor: User,
+    volunteer: Volunteer,
+    kind: str,
+    title: str,
+    on: dt.date | None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Credential:
+    """A training, an award or an evaluation in the volunteer's record (民政部令67号). Added,
+    not edited: the same one twice (kind, title, day) is refused."""
+    now = now or timezone.now()
+    permissions.require(actor, "credential.add", volunteer)
+    if kind not in CredentialKind.values:
+        raise FieldError("kind", _("类别应为培训、表彰奖励或服务评价。"))
+    title = _text(title, "title", _("名称"), 120)
+    if on is None:
+        raise FieldError("on", _("请填写日期。"))
+    if on > timezone.localdate(now):
+        raise FieldError("on", _("日期不能晚于今天。"))
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise FieldError("note", _("说明不能超过200字。"))
+    try:
+        with transaction.atomic():
+            credential = Credential.objects.create(
+                volunteer=volunteer,
+                kind=kind,
+                title=title,
+                on=on,
+                note=note,
+                recorded_by=actor,
+                created_at=now,
+            )
+    except IntegrityError:
+        raise Conflict(_("该记录已登记过。"), code="duplicate_credential") from None
+    audit.record(
+        actor=actor,
+        action="volunteer.credential_add",
+        target=volunteer,
+        data={"credential": credential.pk, "kind": kind, "title": title, "on": on.isoformat()},
+    )
+    return credential
 
 
 @transaction.atomic

@@ -15,15 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts.models import AccessLog
 from gongzhi.cases import phonecodes
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry.validators import FieldError
-from gongzhi.registry.web import int_or_none, page_of, staff_page
+from gongzhi.registry.web import client_ip, int_or_none, page_of, staff_page
 from gongzhi.volunteers import export as export_rows
-from gongzhi.volunteers import ledger, selectors, services, transitions
+from gongzhi.volunteers import ledger, party, selectors, services, transitions
 from gongzhi.volunteers.models import (
+    CredentialKind,
     DeedState,
     Opportunity,
     OpportunityState,
@@ -71,6 +71,8 @@ def index(request: HttpRequest) -> HttpResponse:
             .select_related("scenario")
             .order_by("starts_at")[:20],
             "can_export": permissions.has(user, "volunteer.export", user.scope),
+            "can_send_party": permissions.has(user, "party_summary.send", user.scope),
+            "last_year": timezone.localdate().year - 1,
         },
     )
 
@@ -92,9 +94,50 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(volunteer=volunteer)
             .order_by("-created_at", "-id")[:100],
             "records": selectors.records_for(user).filter(volunteer=volunteer)[:100],
-            "credentials": volunteer.credentials.all(),
+            "credentials": selectors.credentials_for(user).filter(volunteer=volunteer),
             "skills": volunteer.skills.all(),
         },
+    )
+
+
+@staff_page
+def credentials(request: HttpRequest, pk: int) -> HttpResponse:
+    """A volunteer's training, awards and evaluations: listed for every reader, added (one form)
+    by those who manage volunteers. A refusal shows its message above the form, kept filled."""
+    user = request.user
+    volunteer = selectors.volunteer_for(user, pk)
+    can_add = permissions.has(user, "credential.add", volunteer)
+    error, form, status = None, {}, 200
+    if request.method == "POST":
+        form = {key: request.POST.get(key, "") for key in ("kind", "title", "on", "note")}
+        try:
+            services.add_credential(
+                actor=user,
+                volunteer=volunteer,
+                kind=form["kind"],
+                title=form["title"],
+                on=_date_or_none(form["on"], "on"),
+                note=form["note"],
+            )
+            messages.success(request, _("已登记。"))
+            return redirect("volunteers:credentials", pk=volunteer.pk)
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+    return render(
+        request,
+        "volunteers/credentials.html",
+        {
+            "volunteer": volunteer,
+            "credentials": selectors.credentials_for(user)
+            .filter(volunteer=volunteer)
+            .select_related("recorded_by"),
+            "kinds": CredentialKind.choices,
+            "can_add": can_add,
+            "form": form,
+            "error": error,
+            "today": timezone.localdate(),
+        },
+        status=status,
     )
 
 
@@ -213,11 +256,11 @@ def shop(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _date_or_none(value: str | None) -> dt.date | None:
+def _date_or_none(value: str | None, field: str = "date") -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
-        raise FieldError("date", _("日期格式应为 2026-01-31。")) from None
+        raise FieldError(field, _("日期格式应为 2026-01-31。")) from None
 
 
 @staff_page
@@ -225,37 +268,47 @@ def export(request: HttpRequest) -> HttpResponse:
     """Service records for the city volunteer platform (CSV, or xlsx with ?format=xlsx; ?from=
     and ?to= limit the dates); ?kind=credentials the training, awards and evaluations;
     ?kind=party&year= the yearly summary of 在职党员, ?kind=party_units the same per unit."""
-    user = request.user
-    _require(user, "volunteer.export")
-    kind = request.GET.get("kind", "records")
-    year = int_or_none(request.GET.get("year")) or timezone.localdate().year
-    if kind == "party":
-        sheet = export_rows.party_summary(user, year=year)
-    elif kind == "party_units":
-        sheet = export_rows.party_units(user, year=year)
-    elif kind == "credentials":
-        sheet = export_rows.credentials(user)
-    elif kind == "records":
-        sheet = export_rows.service_records(
-            user,
-            since=_date_or_none(request.GET.get("from")),
-            until=_date_or_none(request.GET.get("to")),
-        )
-    else:
-        raise FieldError("kind", _("未知的导出类型。"))
-    AccessLog.objects.create(
-        user=user, action="export:volunteer_records", object_type="volunteer", reason=sheet.name
+    _require(request.user, "volunteer.export")  # refused before any input is read
+    data, content_type, name = export_rows.download(
+        request.user,
+        kind=request.GET.get("kind", "records"),
+        fmt="xlsx" if request.GET.get("format") == "xlsx" else "csv",
+        year=int_or_none(request.GET.get("year")),
+        since=_date_or_none(request.GET.get("from"), "from"),
+        until=_date_or_none(request.GET.get("to"), "to"),
+        ip=client_ip(request),
     )
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            export_rows.as_xlsx(sheet),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{sheet.name}.xlsx"'
-        return response
-    response = HttpResponse(export_rows.as_csv(sheet), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{sheet.name}.csv"'
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@staff_page
+def party_summary(request: HttpRequest) -> HttpResponse:
+    """POST: send the year's 在职党员双报到 summary to each unit's party organisation (notices)."""
+    if request.method != "POST":
+        return redirect("volunteers:index")
+    try:
+        year = int_or_none(request.POST.get("year"))
+        if year is None:
+            raise FieldError("year", _("请填写年度。"))
+        result = party.send_party_summaries(actor=request.user, year=year)
+        messages.success(
+            request,
+            _("%(year)s年汇总：新发送%(sent)s个单位党组织，此前已发送%(already)s个。")
+            % {"year": year, "sent": len(result.sent), "already": len(result.already)},
+        )
+        if result.without_account:
+            messages.warning(
+                request,
+                _("以下党组织没有平台账号，请下载汇总表后另行送达：%(names)s")
+                % {"names": "、".join(result.without_account)},
+            )
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, exc.message)
+    return redirect("volunteers:index")
 
 
 # ---------------------------------------------------------------- the volunteers' own pages

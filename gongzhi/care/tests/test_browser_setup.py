@@ -1,6 +1,7 @@
 """Setting care up on a phone: a neighbourhood manager gives an elder a primary carer (the shop
 that sees them every day) on the 关爱安排 page, and the overdue map draws its circles with the
-page's own script (Leaflet from static/vendor, no inline script)."""
+page's own script (Leaflet from static/vendor, no inline script); a tap on a circle lists the
+people overdue there."""
 
 import pytest
 from django.utils import timezone
@@ -45,3 +46,11 @@ def test_a_manager_assigns_a_shop_and_sees_the_overdue_map(browser, live_server,
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
     shot(page, "care-map-phone")
+    # A tap on the circle lists the people overdue in that building below the map.
+    page.locator("#care-map path.care-overdue-point").click()
+    page.wait_for_selector("#care-map-people .care-map-people")
+    assert page.locator("#care-map-people tbody tr").count() == 2
+    assert elder.resident.name in page.locator("#care-map-people").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == []
+    shot(page, "care-map-people-phone")

@@ -1,6 +1,7 @@
 """Two people redeeming the last item at once: exactly one succeeds. One volunteer spending
 the same points twice at once: exactly one succeeds."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -57,3 +58,20 @@ def test_one_volunteer_spending_the_same_points_twice(vol):
     )
     assert sorted(outcomes) == ["not_enough_points", "ok"]
     assert ledger.balance(vol.alice) == 10
+
+
+def test_two_people_entering_the_same_certificate_at_once(vol):
+    from gongzhi.volunteers.models import Credential
+
+    def enter(actor):
+        return lambda: services.add_credential(
+            actor=actor,
+            volunteer=vol.alice,
+            kind="training",
+            title="急救员培训",
+            on=dt.date(2026, 3, 1),
+        )
+
+    outcomes = race(enter(vol.manager), enter(vol.leader))
+    assert sorted(outcomes) == ["duplicate_credential", "ok"]
+    assert Credential.objects.filter(volunteer=vol.alice).count() == 1

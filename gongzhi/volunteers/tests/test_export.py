@@ -89,6 +89,7 @@ def test_service_record_export_has_the_record_fields_and_is_scoped(vol, client):
     assert [r[1] for r in _csv(client.get(reverse("volunteers:export")))[1:]] == ["王同学"]
     client.force_login(vol.gridworker)
     assert client.get(reverse("volunteers:export")).status_code == 403
+    assert client.get(reverse("volunteers:export") + "?from=31/03/2026").status_code == 403  # refused first
 
 
 def test_credentials_export(vol, client):
@@ -160,3 +161,55 @@ def test_redemption_ratio_is_points_spent_over_points_earned(vol, client):
     assert selectors.figures(vol.leader).redemption_ratio == 25.0
     client.force_login(vol.leader)
     assert "25.0%" in client.get(reverse("volunteers:index")).content.decode()
+
+
+def _api(client, user, query: str = ""):
+    from gongzhi.open311 import services as tokens
+
+    _token, secret = tokens.issue_token(user=user, name="test")
+    return client.get(f"/api/volunteers/export{query}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def test_the_api_export_is_the_page_export_scoped_and_logged(vol, client):
+    _serve(vol.alice, "2.5", on=dt.date(2026, 3, 1), ref="t:1")
+    _serve(vol.bob, "1", on=dt.date(2026, 4, 1), ref="t:2")
+    _serve(vol.other, "3", on=dt.date(2026, 3, 1), ref="t:3")  # subdistrict B
+    response = _api(client, vol.leader)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="volunteer-service-records.csv"'
+    rows = _csv(response)
+    assert rows[0] == export.RECORD_FIELDS and [r[1] for r in rows[1:]] == ["张阿姨", "李师傅"]
+    client.force_login(vol.leader)
+    assert rows == _csv(client.get(reverse("volunteers:export")))
+    march = _csv(_api(client, vol.leader, "?since=2026-03-01&until=2026-03-31"))
+    assert [r[1] for r in march[1:]] == ["张阿姨"]
+    book = load_workbook(io.BytesIO(_api(client, vol.leader, "?format=xlsx&kind=credentials").content))
+    assert list(next(book.active.iter_rows(values_only=True))) == export.CREDENTIAL_FIELDS
+    assert _api(client, vol.leader, "?kind=party_units&year=2026").status_code == 200
+    assert [r[1] for r in _csv(_api(client, vol.world.b.users["leader"]))[1:]] == ["王同学"]
+    logged = AccessLog.objects.filter(action="export:volunteer_records", user=vol.leader)
+    assert logged.count() == 5  # four API exports and the page's
+
+
+@pytest.mark.parametrize(
+    "query, status, message",
+    [
+        ("?kind=nonsense", 400, "未知的导出类型。"),
+        ("?format=pdf", 400, "导出格式应为 csv 或 xlsx。"),
+        ("?kind=party&year=1900", 400, "年度应在2000至2100之间。"),
+        ("?since=2026-04-01&until=2026-03-01", 400, "起始日期不能晚于截止日期。"),
+        ("?since=31/03/2026", 422, None),
+    ],
+)
+def test_a_bad_api_export_is_a_4xx_and_logs_nothing(vol, client, query, status, message):
+    response = _api(client, vol.leader, query)
+    assert response.status_code == status
+    if message:
+        assert response.json()["message"] == message
+    assert not AccessLog.objects.filter(action="export:volunteer_records").exists()
+
+
+@pytest.mark.parametrize("role", ["gridworker", "dispatcher"])
+def test_the_api_export_is_refused_to_those_who_may_not_export(vol, client, role):
+    assert _api(client, vol.world.a.users[role]).status_code == 403
+    assert not AccessLog.objects.filter(action="export:volunteer_records").exists()
