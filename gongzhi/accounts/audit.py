@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest
 
 from gongzhi.accounts.models import AuditEvent, User
-from gongzhi.territory.models import Area
+from gongzhi.territory.models import Area, AreaKind
 
 _request: ContextVar[HttpRequest | None] = ContextVar("gongzhi_audit_request", default=None)
 REQUEST_ID_META = "GONGZHI_REQUEST_ID"
@@ -87,6 +88,22 @@ def record(
         data=data or {},
         **_origin(request if request is not None else _request.get()),
     )
+
+
+def platform_subdistrict() -> Area | None:
+    """Where an event that names no account of a subdistrict is filed (a failed login for an
+    unknown username, a 403 to an anonymous client): the subdistrict of a deployment that has
+    one, so its audit administrator reads it. With several there is no telling which the event
+    concerns: it is filed under none and read at the district (selectors.audit_events_for)."""
+    subdistricts = list(Area.objects.filter(kind=AreaKind.SUBDISTRICT).order_by("pk")[:2])
+    return subdistricts[0] if len(subdistricts) == 1 else None
+
+
+def anonymous_denials_per_minute() -> int:
+    """How many 403s to anonymous clients one address may write to the trail a minute; past it
+    one `access.denied:capped` row says so and the rest of that minute writes nothing, so an
+    anonymous flood cannot fill the audit table (the chain makes rows permanent)."""
+    return int(getattr(settings, "GONGZHI_AUDIT_ANONYMOUS_DENIALS_PER_MINUTE", 20))
 
 
 def record_signal(sender, *, actor, action: str, target=None, data=None, **kwargs) -> None:

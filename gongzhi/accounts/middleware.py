@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import audit, otp, policy, signals
+from gongzhi.core import throttle
 
 # Reachable with a password-only session: signing in and out, the second-factor pages, static
 # files, the health probe and the language switch. Everything else needs a verified session.
@@ -60,12 +61,24 @@ class RequireSecondFactor:
     def record_refusal(self, request: HttpRequest) -> None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
+        data = {"path": request.path[:200], "method": request.method}
+        if actor is not None:
+            audit.record(
+                actor=actor, action="access.denied", subdistrict=signals._subdistrict(actor), data=data
+            )
+            return
+        # Anonymous refusals are capped per address and minute (signed-in ones are not: the
+        # account is known, and axes and the second factor stand before it).
+        limit = audit.anonymous_denials_per_minute()
+        count = throttle.counted(request, "audit:anonymous-denied", limit, period="m")
+        if count > limit + 1:
+            return
         audit.record(
-            actor=actor,
-            actor_label=None if actor is not None else "anonymous",
-            action="access.denied",
-            subdistrict=signals._subdistrict(actor) if actor is not None else None,
-            data={"path": request.path[:200], "method": request.method},
+            actor=None,
+            actor_label="anonymous",
+            action="access.denied" if count <= limit else "access.denied:capped",
+            subdistrict=audit.platform_subdistrict(),
+            data=data if count <= limit else {**data, "limit": limit},
         )
 
     def gate(self, request: HttpRequest) -> HttpResponse | None:

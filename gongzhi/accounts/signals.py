@@ -2,7 +2,8 @@
 from (A3), the password history with the time of the last change (A1), and logins, logouts,
 failed logins and lockouts (django-axes) as audit events with the address, user agent and
 request id (A9). A failed login names the account tried (never the password), in its
-subdistrict so that subdistrict's audit administrator reads it."""
+subdistrict so that subdistrict's audit administrator reads it; one for a username that is no
+account (or an account above the subdistricts) is filed as audit.platform_subdistrict says."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _record_attempt(action: str, request, username: str) -> None:
         actor_label=username or "?",
         action=action,
         target=account,
-        subdistrict=_subdistrict(account),
+        subdistrict=_subdistrict(account) or audit.platform_subdistrict(),
         data={"username": username, "known_account": account is not None},
         request=request,
     )
