@@ -99,11 +99,42 @@ def platform_subdistrict() -> Area | None:
     return subdistricts[0] if len(subdistricts) == 1 else None
 
 
-def anonymous_denials_per_minute() -> int:
-    """How many 403s to anonymous clients one address may write to the trail a minute; past it
-    one `access.denied:capped` row says so and the rest of that minute writes nothing, so an
-    anonymous flood cannot fill the audit table (the chain makes rows permanent)."""
-    return int(getattr(settings, "GONGZHI_AUDIT_ANONYMOUS_DENIALS_PER_MINUTE", 20))
+def anonymous_events_per_minute() -> int:
+    """How many rows one address that is not signed in may write to the trail a minute (403s,
+    failed logins, lockouts); past it one `<action>:capped` row says so and the rest of that
+    minute writes nothing, so an anonymous flood cannot fill the audit table (the chain makes
+    rows permanent). Axes has locked such an address long before: nothing is let in unseen."""
+    return int(getattr(settings, "GONGZHI_AUDIT_ANONYMOUS_EVENTS_PER_MINUTE", 30))
+
+
+def record_anonymous(
+    *,
+    request: HttpRequest | None,
+    action: str,
+    data: dict[str, Any],
+    target: Model | None = None,
+    subdistrict: Area | None = None,
+    actor_label: str = "anonymous",
+) -> AuditEvent | None:
+    """`record()` for an event of no signed-in user, counted per address and minute on the
+    shared rate-limit cache: the row, the one capped row, or (past that) nothing."""
+    from gongzhi.core import throttle
+
+    limit = anonymous_events_per_minute()
+    count = 0 if request is None else throttle.counted(request, "audit:anonymous", limit, period="m")
+    if count > limit + 1:
+        return None
+    if count > limit:
+        action, data = f"{action}:capped", {**data, "limit": limit}
+    return record(
+        actor=None,
+        actor_label=actor_label,
+        action=action,
+        target=target,
+        subdistrict=subdistrict or platform_subdistrict(),
+        data=data,
+        request=request,
+    )
 
 
 def record_signal(sender, *, actor, action: str, target=None, data=None, **kwargs) -> None:

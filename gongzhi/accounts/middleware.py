@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import audit, otp, policy, signals
-from gongzhi.core import throttle
 
 # Reachable with a password-only session: signing in and out, the second-factor pages, static
 # files, the health probe and the language switch. Everything else needs a verified session.
@@ -69,17 +68,7 @@ class RequireSecondFactor:
             return
         # Anonymous refusals are capped per address and minute (signed-in ones are not: the
         # account is known, and axes and the second factor stand before it).
-        limit = audit.anonymous_denials_per_minute()
-        count = throttle.counted(request, "audit:anonymous-denied", limit, period="m")
-        if count > limit + 1:
-            return
-        audit.record(
-            actor=None,
-            actor_label="anonymous",
-            action="access.denied" if count <= limit else "access.denied:capped",
-            subdistrict=audit.platform_subdistrict(),
-            data=data if count <= limit else {**data, "limit": limit},
-        )
+        audit.record_anonymous(request=request, action="access.denied", data=data)
 
     def gate(self, request: HttpRequest) -> HttpResponse | None:
         if policy.is_admin_path(request.path) and not policy.address_allowed_for_admin(request):

@@ -1,6 +1,6 @@
 """Events that name no account (A9, A21): a failed login for a username that is no account is
-filed where an audit administrator reads it, and 403s to anonymous clients are capped per
-address and minute so that a flood cannot fill the audit table."""
+filed where an audit administrator reads it, and what anonymous clients cause (403s, failed
+logins, lockouts) is capped per address and minute so that a flood cannot fill the audit table."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _fail(client, username: str, address: str = "198.51.100.23"):
 def office(settings):
     """Administrators' pages only from the office: any other address gets an anonymous 403."""
     settings.GONGZHI_ADMIN_ALLOWED_NETS = ["10.20.0.0/16"]
-    settings.GONGZHI_AUDIT_ANONYMOUS_DENIALS_PER_MINUTE = 3
+    settings.GONGZHI_AUDIT_ANONYMOUS_EVENTS_PER_MINUTE = 3
     return settings
 
 
@@ -89,6 +89,24 @@ def test_anonymous_403s_are_capped_per_address_and_minute(world, office):
         clock.shift(dt.timedelta(seconds=61))
         assert flood.get("/django-admin/", REMOTE_ADDR="198.51.100.7").status_code == 403
     assert AuditEvent.objects.filter(action="access.denied", ip="198.51.100.7").count() == 4
+    assert chain.verify(AuditEvent).ok
+
+
+def test_a_flood_of_failed_logins_from_one_address_is_capped_too(world, office):
+    """Axes locks the address after 20 failures, but every refused attempt after that still
+    wrote two rows (failed, locked out): without the cap a script fills the table."""
+    flood, other = Client(), Client()
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(40):
+            _fail(flood, f"nobody{n}", "198.51.100.50")
+        _fail(other, "a_dispatcher", "198.51.100.51")
+        rows = list(AuditEvent.objects.filter(ip="198.51.100.50").order_by("id"))
+        assert len(rows) == 4 and all(row.action.startswith("login.") for row in rows)
+        assert rows[-1].action.endswith(":capped") and rows[-1].data["limit"] == 3
+        assert AuditEvent.objects.get(ip="198.51.100.51").data["username"] == "a_dispatcher"
+        clock.shift(dt.timedelta(seconds=61))
+        _fail(flood, "nobody_later", "198.51.100.50")
+    assert AuditEvent.objects.filter(ip="198.51.100.50", data__username="nobody_later").exists()
     assert chain.verify(AuditEvent).ok
 
 
