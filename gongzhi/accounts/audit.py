@@ -103,7 +103,8 @@ def anonymous_events_per_minute() -> int:
     """How many rows one address that is not signed in may write to the trail a minute (403s,
     failed logins, lockouts); past it one `<action>:capped` row says so and the rest of that
     minute writes nothing, so an anonymous flood cannot fill the audit table (the chain makes
-    rows permanent). Axes has locked such an address long before: nothing is let in unseen."""
+    rows permanent). Axes still counts every failure and locks the address after 20, so what
+    goes unwritten is not let in."""
     return int(getattr(settings, "GONGZHI_AUDIT_ANONYMOUS_EVENTS_PER_MINUTE", 30))
 
 
