@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest
 
 from gongzhi.accounts.models import AuditEvent, User
-from gongzhi.territory.models import Area
+from gongzhi.territory.models import Area, AreaKind
 
 _request: ContextVar[HttpRequest | None] = ContextVar("gongzhi_audit_request", default=None)
 REQUEST_ID_META = "GONGZHI_REQUEST_ID"
@@ -86,6 +87,54 @@ def record(
         subdistrict=subdistrict,
         data=data or {},
         **_origin(request if request is not None else _request.get()),
+    )
+
+
+def platform_subdistrict() -> Area | None:
+    """Where an event that names no account of a subdistrict is filed (a failed login for an
+    unknown username, a 403 to an anonymous client): the subdistrict of a deployment that has
+    one, so its audit administrator reads it. With several there is no telling which the event
+    concerns: it is filed under none and read at the district (selectors.audit_events_for)."""
+    subdistricts = list(Area.objects.filter(kind=AreaKind.SUBDISTRICT).order_by("pk")[:2])
+    return subdistricts[0] if len(subdistricts) == 1 else None
+
+
+def anonymous_events_per_minute() -> int:
+    """How many rows one address that is not signed in may write to the trail a minute (403s,
+    failed logins, lockouts); past it one `<action>:capped` row says so and the rest of that
+    minute writes nothing, so an anonymous flood cannot fill the audit table (the chain makes
+    rows permanent). Axes still counts every failure and locks the address after 20, so what
+    goes unwritten is not let in."""
+    return int(getattr(settings, "GONGZHI_AUDIT_ANONYMOUS_EVENTS_PER_MINUTE", 30))
+
+
+def record_anonymous(
+    *,
+    request: HttpRequest | None,
+    action: str,
+    data: dict[str, Any],
+    target: Model | None = None,
+    subdistrict: Area | None = None,
+    actor_label: str = "anonymous",
+) -> AuditEvent | None:
+    """`record()` for an event of no signed-in user, counted per address and minute on the
+    shared rate-limit cache: the row, the one capped row, or (past that) nothing."""
+    from gongzhi.core import throttle
+
+    limit = anonymous_events_per_minute()
+    count = 0 if request is None else throttle.counted(request, "audit:anonymous", limit, period="m")
+    if count > limit + 1:
+        return None
+    if count > limit:
+        action, data = f"{action}:capped", {**data, "limit": limit}
+    return record(
+        actor=None,
+        actor_label=actor_label,
+        action=action,
+        target=target,
+        subdistrict=subdistrict or platform_subdistrict(),
+        data=data,
+        request=request,
     )
 
 

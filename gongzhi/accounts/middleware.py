@@ -60,13 +60,15 @@ class RequireSecondFactor:
     def record_refusal(self, request: HttpRequest) -> None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
-        audit.record(
-            actor=actor,
-            actor_label=None if actor is not None else "anonymous",
-            action="access.denied",
-            subdistrict=signals._subdistrict(actor) if actor is not None else None,
-            data={"path": request.path[:200], "method": request.method},
-        )
+        data = {"path": request.path[:200], "method": request.method}
+        if actor is not None:
+            audit.record(
+                actor=actor, action="access.denied", subdistrict=signals._subdistrict(actor), data=data
+            )
+            return
+        # Anonymous refusals are capped per address and minute (signed-in ones are not: the
+        # account is known, and axes and the second factor stand before it).
+        audit.record_anonymous(request=request, action="access.denied", data=data)
 
     def gate(self, request: HttpRequest) -> HttpResponse | None:
         if policy.is_admin_path(request.path) and not policy.address_allowed_for_admin(request):

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from gongzhi.accounts.models import AccessLog, AuditEvent, User
 from gongzhi.core import rules
+from gongzhi.territory.models import AreaKind
 from gongzhi.territory.scope import scope_filter
 
 
@@ -47,10 +48,14 @@ def audit_events_for(user: User, filters: LogFilters | None = None) -> QuerySet[
     if user.scope_id is None or not rules.has(user, "audit.view"):
         return AuditEvent.objects.none()
     scope = user.scope
-    qs = AuditEvent.objects.filter(
-        scope_filter(scope, subdistrict_field=None, area_field="subdistrict")
-        | scope_filter(scope, subdistrict_field=None, area_field="actor__scope")
+    where = scope_filter(scope, subdistrict_field=None, area_field="subdistrict") | scope_filter(
+        scope, subdistrict_field=None, area_field="actor__scope"
     )
+    if scope.kind == AreaKind.DISTRICT:
+        # Events of no account and no subdistrict (failed logins for unknown usernames and
+        # anonymous 403s where there are several subdistricts: audit.platform_subdistrict).
+        where |= Q(subdistrict__isnull=True, actor__isnull=True)
+    qs = AuditEvent.objects.filter(where)
     return _by(qs, filters or LogFilters(), "actor").order_by("-created_at", "-id")
 
 

@@ -2,7 +2,9 @@
 from (A3), the password history with the time of the last change (A1), and logins, logouts,
 failed logins and lockouts (django-axes) as audit events with the address, user agent and
 request id (A9). A failed login names the account tried (never the password), in its
-subdistrict so that subdistrict's audit administrator reads it."""
+subdistrict so that subdistrict's audit administrator reads it; one for a username that is no
+account (or an account above the subdistricts) is filed as audit.platform_subdistrict says.
+Being anonymous, they share the per-address cap of audit.record_anonymous."""
 
 from __future__ import annotations
 
@@ -34,14 +36,13 @@ def _account(username: str):
 def _record_attempt(action: str, request, username: str) -> None:
     username = (username or "")[:150]
     account = _account(username)
-    audit.record(
-        actor=None,
-        actor_label=username or "?",
+    audit.record_anonymous(
+        request=request,
         action=action,
         target=account,
         subdistrict=_subdistrict(account),
         data={"username": username, "known_account": account is not None},
-        request=request,
+        actor_label=username or "?",
     )
 
 

@@ -496,11 +496,16 @@ class CaseFollower(OfACase):
     filing again ("others reported this too"): told of the reply and the closure by message."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
-    phone = models.CharField(max_length=20)
+    # Sealed at rest like the reporter's phone; `phone=x` compares the blind index, which is
+    # also what keeps one phone from following a case twice (a sealed value never repeats).
+    phone = SealedPhoneField(_("联系电话"), context="cases.casefollower.phone")
+    phone_hash = BlindIndexField(source="phone", kind="phone", default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "phone"], name="casefollower_unique_phone")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "phone_hash"], name="casefollower_unique_phone")
+        ]
 
 
 class CaseMonthly(models.Model):

@@ -54,3 +54,15 @@ def strike(request: HttpRequest, bucket: str, limit: int, *, key: str, period: s
         caches[settings.RATELIMIT_USE_CACHE].set(_lock_key(bucket, key), 1, PERIODS[period])
         return True
     return False
+
+
+def counted(
+    request: HttpRequest, bucket: str, limit: int, *, period: str = "m", key: str | None = None
+) -> int:
+    """Count one request of `bucket` from this client address (or on `key`) and return how many
+    there have been this `period`, this one included (0 when rate limits are turned off), for a
+    caller that acts differently at the limit and past it."""
+    usage = get_usage(
+        request, group=f"public:{bucket}", key=_key(key), rate=f"{limit}/{period}", increment=True
+    )
+    return 0 if usage is None else int(usage["count"])
