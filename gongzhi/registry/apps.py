@@ -12,6 +12,17 @@ class RegistryConfig(AppConfig):
         from gongzhi.registry import checks, rules  # noqa: F401  (checks registers the key checks)
 
         register(rules.RULES, listings=rules.LISTINGS)
+        from gongzhi.core.sweeps import Sweep
+        from gongzhi.core.sweeps import register as register_sweep
+
+        register_sweep(
+            Sweep(
+                "registry-retention",
+                "gongzhi.registry.retention.nightly",
+                "50 2 * * *",
+                "基础数据：迁出满保存期限的居民去标识化",
+            )
+        )
         from django.utils.translation import gettext_lazy as _
 
         from gongzhi.core.menu import MenuItem

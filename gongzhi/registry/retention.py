@@ -117,3 +117,13 @@ def apply_retention(
             for resident in rows:
                 _pseudonymise(resident, today, actor, years, result)
     return result
+
+
+def nightly() -> dict[str, int]:
+    """The nightly sweep `registry-retention` (registered in RegistryConfig.ready)."""
+    result = apply_retention()
+    return {
+        "pseudonymised": result.pseudonymised,
+        "tags_dropped": result.tags_dropped,
+        "changes_cleared": result.changes_cleared,
+    }

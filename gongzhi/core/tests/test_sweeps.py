@@ -17,6 +17,7 @@ EXPECTED = {
     "cobuilding-needs",
     "cases-pending-photos",
     "accounts-stale",
+    "registry-retention",
 }
 
 

@@ -181,3 +181,14 @@ def test_the_command_counts_on_a_dry_run_then_applies(reg, moved):
     assert "已去标识化：1 人，删除标签 2 条" in out.getvalue()
     assert Resident.objects.get(pk=moved[0].pk).pseudonymised_on == TODAY
     assert RegistryChange.objects.filter(object_id=moved[0].pk, field="name", old_value="王秀英").count() == 0
+
+
+def test_the_retention_runs_every_night_from_the_scheduler(reg, moved):
+    from gongzhi.core import sweeps
+
+    sweep = {s.name: s for s in sweeps.registered()}["registry-retention"]
+    assert sweep.cron == "50 2 * * *"
+    with time_machine.travel(dt.datetime(2026, 3, 1, 2, 50), tick=False):
+        first = sweep.run()
+        again = sweep.run()
+    assert first["pseudonymised"] >= 1 and again["pseudonymised"] == 0
