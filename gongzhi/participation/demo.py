@@ -202,6 +202,7 @@ def _campaigns(rng, subdistrict, short, leader, dispatcher, neighbourhoods, now)
     today = timezone.localdate(now)
     category = Category.objects.filter(active=True, parent__isnull=False).order_by("sort", "code").first()
     made = 0
+    hidden_one = False
     for index, (title, question, ideas) in enumerate(CAMPAIGNS[short]):
         campaign = services.create_campaign(
             actor=leader,
@@ -288,7 +289,28 @@ def _campaigns(rng, subdistrict, short, leader, dispatcher, neighbourhoods, now)
                     )
             elif outcome == 4:
                 services.triage_suggestion(actor=dispatcher, suggestion=suggestion, now=later)
+            elif outcome == 7 and not hidden_one:
+                # Three residents report it: hidden, waiting for the moderators' review.
+                _reports(subdistrict, suggestion, later)
+                hidden_one = True
     return made
+
+
+REPORT_REASONS = ["内容涉及邻居隐私", "与事实不符", "有广告嫌疑"]
+
+
+def _reports(subdistrict: Area, suggestion: Suggestion, at) -> None:
+    purpose = services.support_purpose(suggestion.ref)
+    for i, reason in enumerate(REPORT_REASONS):
+        phone = f"1370000{subdistrict.pk % 100:02d}{i:02d}"
+        phonecodes.send_code(phone=phone, purpose=purpose, subdistrict=subdistrict, now=at)
+        services.report_suggestion(
+            suggestion=suggestion,
+            phone=phone,
+            code=phonecodes.last_code_for(phone, purpose),
+            reason=reason,
+            now=at + dt.timedelta(minutes=i),
+        )
 
 
 def _meeting(
@@ -539,3 +561,30 @@ def _ballots(rng: random.Random, subdistrict: Area, short: str, leader: User, no
             services.act_on_ballot(
                 actor=leader, ballot=ballot, action="publish", now=closed + dt.timedelta(days=1)
             )
+    _household_ballot(subdistrict, leader, now)
+
+
+def _household_ballot(subdistrict: Area, leader: User, now: dt.datetime) -> None:
+    """An open 一户一票 ballot of one neighbourhood: the phone must be a registered household's."""
+    area = (
+        Area.objects.filter(subdistrict=subdistrict, kind=AreaKind.NEIGHBOURHOOD)
+        .order_by("code", "name")
+        .first()
+    )
+    if area is None:
+        return
+    today = timezone.localdate(now)
+    ballot = services.create_ballot(
+        actor=leader,
+        area=area,
+        title=f"{area.name}微更新项目票决（一户一票）",
+        question="居民区自治金今年可办一件微更新，请每户选一项。以住户登记的手机号投票，同户只计一票。",
+        pick=1,
+        per_household=True,
+        opens_on=today - dt.timedelta(days=2),
+        closes_on=today + dt.timedelta(days=12),
+        now=now,
+    )
+    for title, budget in (("楼道扶手加装", "36000"), ("非机动车棚改造", "58000"), ("宅间绿地补种", "22000")):
+        services.add_option(actor=leader, ballot=ballot, title=title, budget=budget, now=now)
+    services.act_on_ballot(actor=leader, ballot=ballot, action="open", now=now)

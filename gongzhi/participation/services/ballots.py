@@ -19,6 +19,7 @@ from gongzhi.accounts.models import User
 from gongzhi.cases import phonecodes
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
+from gongzhi.participation import selectors
 from gongzhi.participation.models import (
     Ballot,
     BallotChoice,
@@ -39,6 +40,7 @@ from gongzhi.participation.services._base import (
     placed,
     text,
 )
+from gongzhi.registry import crypto
 from gongzhi.territory.models import Area
 
 MAX_OPTIONS = 30
@@ -58,6 +60,7 @@ def create_ballot(
     closes_on: dt.date,
     pick: int = 1,
     question: str = "",
+    per_household: bool = False,
     now: dt.datetime | None = None,
 ) -> Ballot:
     now = now_or(now)
@@ -76,6 +79,7 @@ def create_ballot(
         title=title,
         question=text(question, "question", _("说明"), 2000, required=False),
         pick=pick,
+        per_household=bool(per_household),
         opens_on=opens_on,
         closes_on=closes_on,
     )
@@ -150,12 +154,33 @@ def act_on_ballot(*, actor: User, ballot: Ballot, action: str, now: dt.datetime 
     return ballot
 
 
+def _household_digest(ballot: Ballot, phone: str) -> str:
+    """The keyed hash of the one registry household in the ballot's area this phone belongs to;
+    a phone of no household there, or of several, is refused (the polling station sorts it out)."""
+    households = selectors.households_of_phone(phone, ballot.area)
+    if not households:
+        raise DomainError(
+            _(
+                "本次票决一户一票，这个手机号未登记在本辖区的住户中。请到居委会核对住户登记，或到投票点投纸质票。"
+            ),
+            code="no_household",
+        )
+    if len(households) > 1:
+        raise DomainError(
+            _("本次票决一户一票，这个手机号登记在不止一户，无法确定代表哪一户。请到居委会核对住户登记。"),
+            code="several_households",
+        )
+    return crypto.blind_index(str(households[0]), kind="household")
+
+
 def cast_vote(
     *, ballot: Ballot, phone: str, code: str, option_ids: list[int], now: dt.datetime | None = None
 ) -> BallotVote:
     """One vote per verified phone: at least one and at most `pick` of the ballot's candidates.
     A second vote from the same phone is refused and changes nothing (the unique constraint
-    decides between two at once)."""
+    decides between two at once). In a per-household ballot the phone must belong to a registry
+    household of the ballot's area, and a second phone of the same household is refused (a
+    second unique constraint, on the household's keyed hash)."""
     now = now_or(now)
     phone = phonecodes.normalise_phone(phone)
     chosen = sorted({int(i) for i in option_ids if str(i).isdigit()})
@@ -173,12 +198,18 @@ def cast_vote(
             raise FieldError("options", _("每人最多选 %(n)d 项。") % {"n": ballot.pick})
         if not phonecodes.verify_code(phone=phone, purpose=vote_purpose(ballot.ref), code=code, now=now):
             raise FieldError("code", _("验证码不正确或已过期，请重新获取。"))
+        household = _household_digest(ballot, phone) if ballot.per_household else ""
+        digest = phone_digest(phone)
         try:
             with transaction.atomic():
                 vote = BallotVote.objects.create(
-                    ballot=ballot, phone_digest=phone_digest(phone), created_at=now
+                    ballot=ballot, phone_digest=digest, household_digest=household, created_at=now
                 )
         except IntegrityError as exc:
+            if household and not BallotVote.objects.filter(ballot=ballot, phone_digest=digest).exists():
+                raise DomainError(
+                    _("本次票决一户一票：您家已有家庭成员投过票了，不能再投。"), code="household_voted"
+                ) from exc
             raise DomainError(_("这个手机号已经投过票了，每人只能投一次。"), code="already_voted") from exc
         BallotChoice.objects.bulk_create(BallotChoice(vote=vote, option=o) for o in options)
         BallotOption.objects.filter(pk__in=[o.pk for o in options]).update(votes=F("votes") + 1)
