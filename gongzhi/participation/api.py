@@ -884,6 +884,7 @@ class ParticipationBallotOut(Schema):
     area_id: int
     pick: int
     per_household: bool = Field(description="one vote per registry household (一户一票)")
+    budget_limit: float | None = Field(description="a budget ballot's total (元): picks must fit in it")
     opens_on: dt.date
     closes_on: dt.date
     status: str
@@ -899,6 +900,7 @@ class ParticipationBallotIn(Schema):
     question: str = ""
     pick: int = 1
     per_household: bool = False
+    budget_limit: float | None = Field(None, gt=0, lt=1e10, description="set for a budget (knapsack) ballot")
     opens_on: dt.date
     closes_on: dt.date
 
@@ -950,6 +952,7 @@ def ballot_out(b, user=None) -> dict:
         "area_id": b.area_id,
         "pick": b.pick,
         "per_household": b.per_household,
+        "budget_limit": float(b.budget_limit) if b.budget_limit is not None else None,
         "opens_on": b.opens_on,
         "closes_on": b.closes_on,
         "status": b.status,
@@ -981,6 +984,7 @@ def ballot_create(request: HttpRequest, body: ParticipationBallotIn):
         question=body.question,
         pick=body.pick,
         per_household=body.per_household,
+        budget_limit=body.budget_limit,
         opens_on=body.opens_on,
         closes_on=body.closes_on,
     )

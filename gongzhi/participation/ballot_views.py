@@ -55,6 +55,7 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
             question=post.get("question", ""),
             pick=int_or_none(post.get("pick")) or 0,
             per_household=post.get("per_household") == "1",
+            budget_limit=post.get("budget_limit", "").strip() or None,
             opens_on=parse_date(post.get("opens_on") or ""),
             closes_on=parse_date(post.get("closes_on") or ""),
         )

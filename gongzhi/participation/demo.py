@@ -562,6 +562,7 @@ def _ballots(rng: random.Random, subdistrict: Area, short: str, leader: User, no
                 actor=leader, ballot=ballot, action="publish", now=closed + dt.timedelta(days=1)
             )
     _household_ballot(subdistrict, leader, now)
+    _budget_ballot(subdistrict, leader, now)
 
 
 def _household_ballot(subdistrict: Area, leader: User, now: dt.datetime) -> None:
@@ -586,5 +587,29 @@ def _household_ballot(subdistrict: Area, leader: User, now: dt.datetime) -> None
         now=now,
     )
     for title, budget in (("楼道扶手加装", "36000"), ("非机动车棚改造", "58000"), ("宅间绿地补种", "22000")):
+        services.add_option(actor=leader, ballot=ballot, title=title, budget=budget, now=now)
+    services.act_on_ballot(actor=leader, ballot=ballot, action="open", now=now)
+
+
+def _budget_ballot(subdistrict: Area, leader: User, now: dt.datetime) -> None:
+    """An open 预算票决 of the subdistrict: 自治金 50 万元, residents pick projects within it."""
+    today = timezone.localdate(now)
+    ballot = services.create_ballot(
+        actor=leader,
+        area=subdistrict,
+        title=f"{today.year + 1}年{subdistrict.name}自治金项目预算票决",
+        question="明年街道自治金共 50 万元。请在总额之内选出您支持的项目，所选项目预算合计不能超过 50 万元。",
+        budget_limit="500000",
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=13),
+        now=now,
+    )
+    for title, budget in (
+        ("老旧小区加装电梯补贴", "300000"),
+        ("口袋公园改造", "200000"),
+        ("非机动车充电桩", "150000"),
+        ("适老化改造", "100000"),
+        ("楼道照明更新", "60000"),
+    ):
         services.add_option(actor=leader, ballot=ballot, title=title, budget=budget, now=now)
     services.act_on_ballot(actor=leader, ballot=ballot, action="open", now=now)

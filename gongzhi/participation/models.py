@@ -764,6 +764,11 @@ class Ballot(Placed):
     # One vote per household (一户一票): the voter's phone must match a resident of a registry
     # household in the ballot's area, and each household votes once.
     per_household = models.BooleanField(_("一户一票"), default=False)
+    # A budget ballot (预算票决, knapsack): each candidate has a cost (`BallotOption.budget`) and a
+    # voter picks any candidates whose costs add up to at most this total.
+    budget_limit = models.DecimalField(
+        _("预算总额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     opens_on = models.DateField(_("开始日期"))
     closes_on = models.DateField(_("截止日期"))
     status = models.CharField(
@@ -780,12 +785,20 @@ class Ballot(Placed):
         constraints = [
             models.CheckConstraint(condition=Q(pick__gte=1), name="participation_ballot_pick"),
             models.CheckConstraint(
+                condition=Q(budget_limit__isnull=True) | Q(budget_limit__gt=0),
+                name="participation_ballot_budget_limit",
+            ),
+            models.CheckConstraint(
                 condition=Q(closes_on__gte=F("opens_on")), name="participation_ballot_period"
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_budget(self) -> bool:
+        return self.budget_limit is not None
 
 
 class BallotOption(models.Model):
