@@ -5,6 +5,7 @@ selectors and services as the pages. The public board is open (`/public/board/{a
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ class ParticipationCampaignOut(Schema):
     starts_on: dt.date
     ends_on: dt.date
     support_threshold: int
+    report_threshold: int
 
 
 class ParticipationSuggestionOut(Schema):
@@ -188,6 +190,7 @@ class ParticipationCampaignIn(Schema):
     starts_on: dt.date
     ends_on: dt.date
     support_threshold: int = 10
+    report_threshold: int = 3
 
 
 class ParticipationSuggestionIn(Schema):
@@ -506,6 +509,40 @@ def suggestion_create(request: HttpRequest, body: ParticipationSuggestionIn):
     return 201, suggestion_out(s, user)
 
 
+class ParticipationBulkIn(Schema):
+    ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        max_length=500, description="the suggestions to moderate (pending or hidden after reports)"
+    )
+    decision: str = Field(description="approve (publish / restore) or decline")
+    reason: str = ""
+
+
+class ParticipationBulkSkippedOut(Schema):
+    id: int
+    message: str
+
+
+class ParticipationBulkOut(Schema):
+    done: list[int]
+    skipped: list[ParticipationBulkSkippedOut]
+
+
+@router.post(
+    "/moderation/bulk",
+    response={200: ParticipationBulkOut, **ERRORS},
+    summary="批量审核（待审核的、被举报待复核的）",
+)
+def suggestions_bulk(request: HttpRequest, body: ParticipationBulkIn):
+    user = request.auth
+    outcome = services.moderate_in_bulk(
+        actor=user,
+        suggestions=selectors.suggestions_for(user).filter(pk__in=body.ids),
+        decision=body.decision,
+        reason=body.reason,
+    )
+    return {"done": outcome.done, "skipped": [{"id": pk, "message": m} for pk, m in outcome.skipped]}
+
+
 @router.post(
     "/suggestions/{pk}/actions/{action}",
     response={200: ParticipationSuggestionOut, **ERRORS},
@@ -521,6 +558,8 @@ def suggestion_act(request: HttpRequest, pk: int, action: str, body: Participati
             )
         case "decline":
             services.decline_suggestion(actor=user, suggestion=s, reason=body.reason)
+        case "restore":
+            services.restore_suggestion(actor=user, suggestion=s, note=body.note)
         case "triage":
             services.triage_suggestion(actor=user, suggestion=s)
         case "to_case":
@@ -844,6 +883,8 @@ class ParticipationBallotOut(Schema):
     question: str
     area_id: int
     pick: int
+    per_household: bool = Field(description="one vote per registry household (一户一票)")
+    budget_limit: float | None = Field(description="a budget ballot's total (元): picks must fit in it")
     opens_on: dt.date
     closes_on: dt.date
     status: str
@@ -858,6 +899,8 @@ class ParticipationBallotIn(Schema):
     title: str
     question: str = ""
     pick: int = 1
+    per_household: bool = False
+    budget_limit: float | None = Field(None, gt=0, lt=1e10, description="set for a budget (knapsack) ballot")
     opens_on: dt.date
     closes_on: dt.date
 
@@ -908,6 +951,8 @@ def ballot_out(b, user=None) -> dict:
         "question": b.question,
         "area_id": b.area_id,
         "pick": b.pick,
+        "per_household": b.per_household,
+        "budget_limit": float(b.budget_limit) if b.budget_limit is not None else None,
         "opens_on": b.opens_on,
         "closes_on": b.closes_on,
         "status": b.status,
@@ -938,6 +983,8 @@ def ballot_create(request: HttpRequest, body: ParticipationBallotIn):
         title=body.title,
         question=body.question,
         pick=body.pick,
+        per_household=body.per_household,
+        budget_limit=body.budget_limit,
         opens_on=body.opens_on,
         closes_on=body.closes_on,
     )

@@ -54,6 +54,8 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
             title=post.get("title", ""),
             question=post.get("question", ""),
             pick=int_or_none(post.get("pick")) or 0,
+            per_household=post.get("per_household") == "1",
+            budget_limit=post.get("budget_limit", "").strip() or None,
             opens_on=parse_date(post.get("opens_on") or ""),
             closes_on=parse_date(post.get("closes_on") or ""),
         )
@@ -162,7 +164,7 @@ def public_ballot(request: HttpRequest, ref: str) -> HttpResponse:
                     option_ids=chosen,
                 )
             except DomainError as exc:
-                error, status = exc.message, 409 if exc.code == "already_voted" else 422
+                error, status = exc.message, 409 if exc.code in ("already_voted", "household_voted") else 422
             else:
                 voted = True
                 item.refresh_from_db()

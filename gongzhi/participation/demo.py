@@ -202,6 +202,7 @@ def _campaigns(rng, subdistrict, short, leader, dispatcher, neighbourhoods, now)
     today = timezone.localdate(now)
     category = Category.objects.filter(active=True, parent__isnull=False).order_by("sort", "code").first()
     made = 0
+    hidden_one = False
     for index, (title, question, ideas) in enumerate(CAMPAIGNS[short]):
         campaign = services.create_campaign(
             actor=leader,
@@ -288,7 +289,28 @@ def _campaigns(rng, subdistrict, short, leader, dispatcher, neighbourhoods, now)
                     )
             elif outcome == 4:
                 services.triage_suggestion(actor=dispatcher, suggestion=suggestion, now=later)
+            elif outcome == 7 and not hidden_one:
+                # Three residents report it: hidden, waiting for the moderators' review.
+                _reports(subdistrict, suggestion, later)
+                hidden_one = True
     return made
+
+
+REPORT_REASONS = ["内容涉及邻居隐私", "与事实不符", "有广告嫌疑"]
+
+
+def _reports(subdistrict: Area, suggestion: Suggestion, at) -> None:
+    purpose = services.support_purpose(suggestion.ref)
+    for i, reason in enumerate(REPORT_REASONS):
+        phone = f"1370000{subdistrict.pk % 100:02d}{i:02d}"
+        phonecodes.send_code(phone=phone, purpose=purpose, subdistrict=subdistrict, now=at)
+        services.report_suggestion(
+            suggestion=suggestion,
+            phone=phone,
+            code=phonecodes.last_code_for(phone, purpose),
+            reason=reason,
+            now=at + dt.timedelta(minutes=i),
+        )
 
 
 def _meeting(
@@ -539,3 +561,55 @@ def _ballots(rng: random.Random, subdistrict: Area, short: str, leader: User, no
             services.act_on_ballot(
                 actor=leader, ballot=ballot, action="publish", now=closed + dt.timedelta(days=1)
             )
+    _household_ballot(subdistrict, leader, now)
+    _budget_ballot(subdistrict, leader, now)
+
+
+def _household_ballot(subdistrict: Area, leader: User, now: dt.datetime) -> None:
+    """An open 一户一票 ballot of one neighbourhood: the phone must be a registered household's."""
+    area = (
+        Area.objects.filter(subdistrict=subdistrict, kind=AreaKind.NEIGHBOURHOOD)
+        .order_by("code", "name")
+        .first()
+    )
+    if area is None:
+        return
+    today = timezone.localdate(now)
+    ballot = services.create_ballot(
+        actor=leader,
+        area=area,
+        title=f"{area.name}微更新项目票决（一户一票）",
+        question="居民区自治金今年可办一件微更新，请每户选一项。以住户登记的手机号投票，同户只计一票。",
+        pick=1,
+        per_household=True,
+        opens_on=today - dt.timedelta(days=2),
+        closes_on=today + dt.timedelta(days=12),
+        now=now,
+    )
+    for title, budget in (("楼道扶手加装", "36000"), ("非机动车棚改造", "58000"), ("宅间绿地补种", "22000")):
+        services.add_option(actor=leader, ballot=ballot, title=title, budget=budget, now=now)
+    services.act_on_ballot(actor=leader, ballot=ballot, action="open", now=now)
+
+
+def _budget_ballot(subdistrict: Area, leader: User, now: dt.datetime) -> None:
+    """An open 预算票决 of the subdistrict: 自治金 50 万元, residents pick projects within it."""
+    today = timezone.localdate(now)
+    ballot = services.create_ballot(
+        actor=leader,
+        area=subdistrict,
+        title=f"{today.year + 1}年{subdistrict.name}自治金项目预算票决",
+        question="明年街道自治金共 50 万元。请在总额之内选出您支持的项目，所选项目预算合计不能超过 50 万元。",
+        budget_limit="500000",
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=13),
+        now=now,
+    )
+    for title, budget in (
+        ("老旧小区加装电梯补贴", "300000"),
+        ("口袋公园改造", "200000"),
+        ("非机动车充电桩", "150000"),
+        ("适老化改造", "100000"),
+        ("楼道照明更新", "60000"),
+    ):
+        services.add_option(actor=leader, ballot=ballot, title=title, budget=budget, now=now)
+    services.act_on_ballot(actor=leader, ballot=ballot, action="open", now=now)

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import Unit
+from gongzhi.cases.models import BlindIndexField, SealedPhoneField
 from gongzhi.core.models import TimeStamped
 from gongzhi.territory.models import Area
 
@@ -40,6 +41,9 @@ class Campaign(Placed):
     support_threshold = models.PositiveIntegerField(
         _("附议门槛"), default=10, help_text=_("达到该附议数后建议进入分办")
     )
+    report_threshold = models.PositiveIntegerField(
+        _("举报隐藏门槛"), default=3, help_text=_("被这么多个手机号举报后，建议先隐藏，待工作人员复核")
+    )
     results = models.TextField(_("征集结果"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -55,6 +59,9 @@ class Campaign(Placed):
             ),
             models.CheckConstraint(
                 condition=Q(support_threshold__gte=1), name="participation_campaign_threshold"
+            ),
+            models.CheckConstraint(
+                condition=Q(report_threshold__gte=1), name="participation_campaign_report_threshold"
             ),
         ]
 
@@ -74,6 +81,7 @@ class SuggestionStatus(models.TextChoices):
     REJECTED = "rejected", _("未采纳")
     DECLINED = "declined", _("审核未通过")
     WITHDRAWN = "withdrawn", _("已撤回")
+    HIDDEN = "hidden", _("被举报待复核")
 
 
 # What the public may see: everything that passed moderation.
@@ -124,8 +132,13 @@ class Suggestion(Placed):
     lng = models.FloatField(null=True, blank=True)
     channel = models.CharField(_("来源渠道"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     author_name = models.CharField(_("提出人"), max_length=40, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
-    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    # Sealed like the registry's phones (AES-GCM bound to the column, read back in clear); the
+    # author is recognised by the keyed blind index in `phone_hash` (`Suggestion.objects.filter(
+    # phone=x)` compares it).
+    phone = SealedPhoneField(_("手机号"), blank=True, context="participation.suggestion.phone")
+    phone_hash = BlindIndexField(
+        source="phone", kind="phone", blank=True, default="", editable=False, db_index=True
+    )
     phone_verified = models.BooleanField(_("手机已验证"), default=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -146,6 +159,10 @@ class Suggestion(Placed):
     moderation_reason = models.CharField(_("审核意见"), max_length=200, blank=True)
     published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
     supports_count = models.PositiveIntegerField(_("附议数"), default=0)
+    # Reports since the last staff review; at the campaign's report threshold the suggestion is
+    # hidden and `hidden_from` keeps the state a restore returns it to.
+    reports_count = models.PositiveIntegerField(_("举报数"), default=0)
+    hidden_from = models.CharField(_("隐藏前状态"), max_length=12, blank=True, default="")
     answer = models.TextField(_("答复"), blank=True)
     answer_published_at = models.DateTimeField(_("答复公开时间"), null=True, blank=True)
     reason = models.CharField(_("处理说明"), max_length=200, blank=True)
@@ -204,6 +221,9 @@ class Suggestion(Placed):
                 condition=~Q(status="answered") | Q(answer_published_at__isnull=False),
                 name="participation_suggestion_answer",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="hidden") | ~Q(hidden_from=""), name="participation_suggestion_hidden"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,6 +248,23 @@ class Support(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["suggestion", "phone_digest"], name="participation_support_once")
+        ]
+
+
+class Report(models.Model):
+    """One resident's report (举报) of a public suggestion: one per verified phone per
+    suggestion, the phone kept only as a keyed digest."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="reports")
+    phone_digest = models.CharField(max_length=64)
+    reason = models.CharField(_("举报理由"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("举报")
+        verbose_name_plural = _("举报")
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion", "phone_digest"], name="participation_report_once")
         ]
 
 
@@ -724,6 +761,14 @@ class Ballot(Placed):
     title = models.CharField(_("名称"), max_length=80)
     question = models.TextField(_("说明"), blank=True)
     pick = models.PositiveSmallIntegerField(_("每人最多选"), default=1)
+    # One vote per household (一户一票): the voter's phone must match a resident of a registry
+    # household in the ballot's area, and each household votes once.
+    per_household = models.BooleanField(_("一户一票"), default=False)
+    # A budget ballot (预算票决, knapsack): each candidate has a cost (`BallotOption.budget`) and a
+    # voter picks any candidates whose costs add up to at most this total.
+    budget_limit = models.DecimalField(
+        _("预算总额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     opens_on = models.DateField(_("开始日期"))
     closes_on = models.DateField(_("截止日期"))
     status = models.CharField(
@@ -740,12 +785,20 @@ class Ballot(Placed):
         constraints = [
             models.CheckConstraint(condition=Q(pick__gte=1), name="participation_ballot_pick"),
             models.CheckConstraint(
+                condition=Q(budget_limit__isnull=True) | Q(budget_limit__gt=0),
+                name="participation_ballot_budget_limit",
+            ),
+            models.CheckConstraint(
                 condition=Q(closes_on__gte=F("opens_on")), name="participation_ballot_period"
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_budget(self) -> bool:
+        return self.budget_limit is not None
 
 
 class BallotOption(models.Model):
@@ -792,11 +845,19 @@ class BallotVote(models.Model):
 
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
     phone_digest = models.CharField(max_length=64)
+    # In a per-household ballot, a keyed hash of the voter's registry household (not a link: the
+    # choices of a household must not be readable from the vote rows).
+    household_digest = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["ballot", "phone_digest"], name="participation_ballot_vote_once")
+            models.UniqueConstraint(fields=["ballot", "phone_digest"], name="participation_ballot_vote_once"),
+            models.UniqueConstraint(
+                fields=["ballot", "household_digest"],
+                condition=~Q(household_digest=""),
+                name="participation_ballot_vote_household_once",
+            ),
         ]
 
 

@@ -170,6 +170,23 @@ def support(request: HttpRequest, ref: str) -> HttpResponse:
     )
 
 
+@require_POST
+def report(request: HttpRequest, ref: str) -> HttpResponse:
+    """A resident reports a public suggestion (one report per verified phone)."""
+    error, counted = "", False
+    try:
+        s = selectors.public_suggestion(ref)
+        counted = services.report_suggestion(
+            suggestion=s,
+            phone=request.POST.get("phone", ""),
+            code=request.POST.get("code", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        error = exc.message
+    return render(request, "participation/public/_reported.html", {"error": error, "counted": counted})
+
+
 def _board_area(pk: int) -> Area:
     area = Area.objects.filter(pk=pk).first()
     if area is None:

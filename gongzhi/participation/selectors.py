@@ -23,6 +23,8 @@ from gongzhi.participation.models import (
     Topic,
 )
 from gongzhi.participation.rules import HANDLERS, READERS
+from gongzhi.registry import crypto
+from gongzhi.registry.models import Resident
 from gongzhi.territory.models import Area
 from gongzhi.territory.scope import overlapping, scope_filter, scoped
 
@@ -200,3 +202,23 @@ def similar_suggestions(user: User, suggestion: Suggestion, *, limit: int = 5, t
             scored.append((score, other))
     scored.sort(key=lambda pair: (-pair[0], pair[1].pk))
     return [other for _score, other in scored[:limit]]
+
+
+def households_of_phone(phone: str, area: Area) -> list[int]:
+    """The registry households in `area` with a current (not moved out, not pseudonymised)
+    resident whose phone is `phone`, matched through the registry's keyed phone hash. Used by
+    per-household ballots, where the voter has no account (so no user's scope applies)."""
+    if not phone:
+        return []
+    return sorted(
+        set(
+            Resident.objects.filter(
+                subdistrict_id=area.subdistrict_id,
+                area__path__startswith=area.path,
+                phone_hash=crypto.blind_index(phone, kind="phone"),
+                household__isnull=False,
+                moved_out_on__isnull=True,
+                pseudonymised_on__isnull=True,
+            ).values_list("household_id", flat=True)
+        )
+    )

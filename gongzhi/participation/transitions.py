@@ -43,7 +43,12 @@ SUGGESTION: dict[str, Act] = {
     "approve": Act(
         gettext_lazy("审核通过并公开"), "participation.suggestion.moderate", {S.PENDING: S.PUBLISHED}
     ),
-    "decline": Act(gettext_lazy("审核不通过"), "participation.suggestion.moderate", {S.PENDING: S.DECLINED}),
+    # A hidden (reported) suggestion that fails the review is declined: it never shows again.
+    "decline": Act(
+        gettext_lazy("审核不通过"),
+        "participation.suggestion.moderate",
+        {S.PENDING: S.DECLINED, S.HIDDEN: S.DECLINED},
+    ),
     # A support keeps the state unless it reaches the campaign's threshold (then → triage).
     "support": Act(gettext_lazy("附议"), "", {S.PUBLISHED: S.PUBLISHED, S.TRIAGE: S.TRIAGE}),
     "triage": Act(gettext_lazy("进入分办"), "participation.suggestion.triage", {S.PUBLISHED: S.TRIAGE}),
@@ -68,7 +73,16 @@ SUGGESTION: dict[str, Act] = {
     "reject": Act(
         gettext_lazy("不予采纳"), "participation.suggestion.triage", {s: S.REJECTED for s in _OPEN}
     ),
-    "withdraw": Act(gettext_lazy("撤回"), "", {S.PENDING: S.WITHDRAWN, S.PUBLISHED: S.WITHDRAWN}),
+    "withdraw": Act(
+        gettext_lazy("撤回"), "", {S.PENDING: S.WITHDRAWN, S.PUBLISHED: S.WITHDRAWN, S.HIDDEN: S.WITHDRAWN}
+    ),
+    # A report keeps the state unless it reaches the campaign's report threshold (then → hidden).
+    "report": Act(gettext_lazy("举报"), "", {S.PUBLISHED: S.PUBLISHED, S.TRIAGE: S.TRIAGE}),
+    "hide": Act(gettext_lazy("举报达到门槛，隐藏待复核"), "", {s: S.HIDDEN for s in _OPEN}),
+    # Back to the state it was hidden from (`Suggestion.hidden_from`: published or triage).
+    "restore": Act(
+        gettext_lazy("复核后恢复公开"), "participation.suggestion.moderate", {S.HIDDEN: S.PUBLISHED}
+    ),
 }
 
 TOPIC: dict[str, Act] = {

@@ -129,6 +129,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             starts_on=starts,
             ends_on=ends,
             support_threshold=int_or_none(post.get("support_threshold")) or 10,
+            report_threshold=int_or_none(post.get("report_threshold")) or 3,
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -155,8 +156,34 @@ def suggestions(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": SuggestionStatus.choices,
             "can_enter": permissions.has(user, "participation.suggestion.proxy", user.scope),
+            # Pending and hidden ones get a tick box; the service checks each one again.
+            "can_bulk": permissions.has(user, "participation.suggestion.moderate", user.scope),
+            "bulk_states": (SuggestionStatus.PENDING, SuggestionStatus.HIDDEN),
         },
     )
+
+
+@staff_page
+@require_POST
+def suggestions_bulk(request: HttpRequest) -> HttpResponse:
+    """Approve or decline the ticked pending (or hidden) suggestions at once, with one reason."""
+    user = request.user
+    _viewer(user)
+    url = reverse("participation:suggestions") + "?" + request.GET.urlencode()
+    ids = [pk for pk in (int_or_none(v) for v in request.POST.getlist("ids")) if pk]
+    try:
+        outcome = services.moderate_in_bulk(
+            actor=user,
+            suggestions=selectors.suggestions_for(user).filter(pk__in=ids),
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(url)
+    for _pk, why in outcome.skipped:
+        messages.warning(request, why)
+    return _done(request, url, _("已处理 %(n)d 条建议。") % {"n": len(outcome.done)})
 
 
 @staff_page
@@ -203,6 +230,8 @@ def suggestion_act(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             case "decline":
                 services.decline_suggestion(actor=user, suggestion=s, reason=post.get("reason", ""))
+            case "restore":
+                services.restore_suggestion(actor=user, suggestion=s, note=post.get("note", ""))
             case "triage":
                 services.triage_suggestion(actor=user, suggestion=s)
             case "to_case":

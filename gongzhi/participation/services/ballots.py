@@ -19,6 +19,7 @@ from gongzhi.accounts.models import User
 from gongzhi.cases import phonecodes
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
+from gongzhi.participation import selectors
 from gongzhi.participation.models import (
     Ballot,
     BallotChoice,
@@ -39,6 +40,7 @@ from gongzhi.participation.services._base import (
     placed,
     text,
 )
+from gongzhi.registry import crypto
 from gongzhi.territory.models import Area
 
 MAX_OPTIONS = 30
@@ -58,6 +60,8 @@ def create_ballot(
     closes_on: dt.date,
     pick: int = 1,
     question: str = "",
+    per_household: bool = False,
+    budget_limit: str | Decimal | None = None,
     now: dt.datetime | None = None,
 ) -> Ballot:
     now = now_or(now)
@@ -70,17 +74,36 @@ def create_ballot(
         raise FieldError("opens_on", _("请填写开始和截止日期。"))
     if closes_on < opens_on:
         raise FieldError("closes_on", _("截止日期不能早于开始日期。"))
+    limit = _amount(budget_limit, "budget_limit", _("预算总额应为大于 0 的金额（元）。"))
+    if limit is not None and limit <= 0:
+        raise FieldError("budget_limit", _("预算总额应为大于 0 的金额（元）。"))
+    if limit is not None:
+        pick = MAX_OPTIONS  # a budget ballot is bounded by the budget, not by a count
     ballot = Ballot.objects.create(
         **where,
         ref=next_ref(area.subdistrict, "PJ", now),
         title=title,
         question=text(question, "question", _("说明"), 2000, required=False),
         pick=pick,
+        per_household=bool(per_household),
+        budget_limit=limit,
         opens_on=opens_on,
         closes_on=closes_on,
     )
     entry(ballot, "ballot", "create", actor=actor, after=ballot.status, note=title, public=False, now=now)
     return ballot
+
+
+def _amount(value, field: str, message: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise FieldError(field, message) from exc
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        raise FieldError(field, message)
+    return amount.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
@@ -103,14 +126,9 @@ def add_option(
         raise DomainError(_("投票已开始，候选项目不能再改。"))
     if ballot.options.count() >= MAX_OPTIONS:
         raise FieldError("title", _("候选项目最多 %(n)d 个。") % {"n": MAX_OPTIONS})
-    amount = None
-    if budget not in (None, ""):
-        try:
-            amount = Decimal(str(budget))
-        except InvalidOperation as exc:
-            raise FieldError("budget", _("预算应为金额（元）。")) from exc
-        if amount < 0 or amount >= Decimal("1e10"):
-            raise FieldError("budget", _("预算应为金额（元）。"))
+    amount = _amount(budget, "budget", _("预算应为金额（元）。"))
+    if ballot.is_budget and (amount is None or amount <= 0):
+        raise FieldError("budget", _("预算票决的每个候选项目都要填写预算（元）。"))
     for linked in (project, suggestion):
         if linked is not None and linked.subdistrict_id != ballot.subdistrict_id:
             raise FieldError("project", _("关联的项目或建议不属于本街道。"))
@@ -132,7 +150,18 @@ def act_on_ballot(*, actor: User, ballot: Ballot, action: str, now: dt.datetime 
     """open / close / publish / cancel, through the action table (transitions.BALLOT)."""
     now = now_or(now)
     ballot = lock(ballot)
-    if action == "open":
+    if action == "open" and ballot.is_budget:
+        costs = [o.budget or Decimal(0) for o in ballot.options.all()]
+        if len(costs) < 2 or sum(costs) <= ballot.budget_limit:
+            raise DomainError(
+                _(
+                    "预算票决：候选项目的预算合计（%(sum)s 元）须超过预算总额（%(limit)s 元），居民才需要取舍。"
+                )
+                % {"sum": sum(costs), "limit": ballot.budget_limit}
+            )
+        if timezone.localdate(now) > ballot.closes_on:
+            raise DomainError(_("截止日期已过，请先修改日期。"))
+    elif action == "open":
         options = ballot.options.count()
         if options <= ballot.pick:
             raise DomainError(
@@ -150,12 +179,33 @@ def act_on_ballot(*, actor: User, ballot: Ballot, action: str, now: dt.datetime 
     return ballot
 
 
+def _household_digest(ballot: Ballot, phone: str) -> str:
+    """The keyed hash of the one registry household in the ballot's area this phone belongs to;
+    a phone of no household there, or of several, is refused (the polling station sorts it out)."""
+    households = selectors.households_of_phone(phone, ballot.area)
+    if not households:
+        raise DomainError(
+            _(
+                "本次票决一户一票，这个手机号未登记在本辖区的住户中。请到居委会核对住户登记，或到投票点投纸质票。"
+            ),
+            code="no_household",
+        )
+    if len(households) > 1:
+        raise DomainError(
+            _("本次票决一户一票，这个手机号登记在不止一户，无法确定代表哪一户。请到居委会核对住户登记。"),
+            code="several_households",
+        )
+    return crypto.blind_index(str(households[0]), kind="household")
+
+
 def cast_vote(
     *, ballot: Ballot, phone: str, code: str, option_ids: list[int], now: dt.datetime | None = None
 ) -> BallotVote:
     """One vote per verified phone: at least one and at most `pick` of the ballot's candidates.
     A second vote from the same phone is refused and changes nothing (the unique constraint
-    decides between two at once)."""
+    decides between two at once). In a per-household ballot the phone must belong to a registry
+    household of the ballot's area, and a second phone of the same household is refused (a
+    second unique constraint, on the household's keyed hash)."""
     now = now_or(now)
     phone = phonecodes.normalise_phone(phone)
     chosen = sorted({int(i) for i in option_ids if str(i).isdigit()})
@@ -169,16 +219,30 @@ def cast_vote(
             raise FieldError("options", _("请至少选择一个候选项目。"))
         if len(options) != len(chosen):
             raise FieldError("options", _("所选项目不属于本次票决。"))
-        if len(options) > ballot.pick:
+        if ballot.is_budget:
+            cost = sum((o.budget or Decimal(0)) for o in options)
+            if cost > ballot.budget_limit:
+                raise FieldError(
+                    "options",
+                    _("所选项目预算合计 %(cost)s 元，超过了本次票决的预算总额 %(limit)s 元，请少选或换选。")
+                    % {"cost": cost, "limit": ballot.budget_limit},
+                )
+        elif len(options) > ballot.pick:
             raise FieldError("options", _("每人最多选 %(n)d 项。") % {"n": ballot.pick})
         if not phonecodes.verify_code(phone=phone, purpose=vote_purpose(ballot.ref), code=code, now=now):
             raise FieldError("code", _("验证码不正确或已过期，请重新获取。"))
+        household = _household_digest(ballot, phone) if ballot.per_household else ""
+        digest = phone_digest(phone)
         try:
             with transaction.atomic():
                 vote = BallotVote.objects.create(
-                    ballot=ballot, phone_digest=phone_digest(phone), created_at=now
+                    ballot=ballot, phone_digest=digest, household_digest=household, created_at=now
                 )
         except IntegrityError as exc:
+            if household and not BallotVote.objects.filter(ballot=ballot, phone_digest=digest).exists():
+                raise DomainError(
+                    _("本次票决一户一票：您家已有家庭成员投过票了，不能再投。"), code="household_voted"
+                ) from exc
             raise DomainError(_("这个手机号已经投过票了，每人只能投一次。"), code="already_voted") from exc
         BallotChoice.objects.bulk_create(BallotChoice(vote=vote, option=o) for o in options)
         BallotOption.objects.filter(pk__in=[o.pk for o in options]).update(votes=F("votes") + 1)
@@ -248,10 +312,31 @@ class Ranked:
     share: float  # of all who voted (online and paper), 0–1
 
 
+def _fund_by_votes(ballot: Ballot, ranked: list[Ranked]) -> None:
+    """A budget ballot's line: down the ranking, each candidate that still fits in what is left of
+    the budget is recommended (one that does not fit is passed over, a cheaper one below may
+    fit). Candidates of equal votes are taken together; if they do not all fit but one of them
+    would, they are all flagged tied and none is recommended (the representatives decide)."""
+    left = ballot.budget_limit
+    index = 0
+    while index < len(ranked):
+        group = [r for r in ranked[index:] if r.total == ranked[index].total]
+        costs = [r.option.budget or Decimal(0) for r in group]
+        if sum(costs) <= left:
+            for r in group:
+                r.recommended = True
+            left -= sum(costs)
+        elif len(group) > 1 and any(c <= left for c in costs):
+            for r in group:
+                r.tied_at_line = True
+        index += len(group)
+
+
 def result(ballot: Ballot) -> list[Ranked]:
     """The candidates by total votes (online + paper), ranked (equal totals share a rank); the
     first `pick` are recommended; candidates tied across the line are all flagged and none of
-    them recommended beyond the line (a second round or the representatives decide)."""
+    them recommended beyond the line (a second round or the representatives decide). In a
+    budget ballot the line is the budget instead (`_fund_by_votes`)."""
     options = list(ballot.options.all())
     voters = ballot.voters + ballot.paper_ballots
     options.sort(key=lambda o: (-o.total, o.position, o.pk))
@@ -263,6 +348,9 @@ def result(ballot: Ballot) -> list[Ranked]:
         ranked.append(
             Ranked(option, option.total, rank, False, False, option.total / voters if voters else 0.0)
         )
+    if ballot.is_budget:
+        _fund_by_votes(ballot, ranked)
+        return ranked
     line = ballot.pick
     if len(ranked) > line:
         edge = ranked[line - 1].total

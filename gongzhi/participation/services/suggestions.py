@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -21,10 +22,12 @@ from gongzhi.cases.photos import MAX_PHOTOS, check_photo
 from gongzhi.core import deadlines
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
+from gongzhi.participation import transitions
 from gongzhi.participation.models import (
     Campaign,
     Channel,
     Consent,
+    Report,
     Suggestion,
     SuggestionPhoto,
     SuggestionStatus,
@@ -45,9 +48,12 @@ from gongzhi.participation.services._base import (
     tell,
     text,
 )
+from gongzhi.registry import crypto
 from gongzhi.territory.models import Area
 
 SUGGEST_PURPOSE = "participation:suggest"
+# Reports (举报) that hide a public suggestion until staff review it, when no campaign says otherwise.
+DEFAULT_REPORT_THRESHOLD = 3
 
 
 def support_purpose(ref: str) -> str:
@@ -68,6 +74,7 @@ def create_campaign(
     ends_on: dt.date,
     rules: str = "",
     support_threshold: int = 10,
+    report_threshold: int = DEFAULT_REPORT_THRESHOLD,
 ) -> Campaign:
     permissions.require(actor, "participation.campaign.manage", area)
     title = text(title, "title", _("征集主题"), 80)
@@ -76,6 +83,8 @@ def create_campaign(
         raise FieldError("ends_on", _("截止日期不能早于开始日期。"))
     if support_threshold < 1:
         raise FieldError("support_threshold", _("附议门槛至少为 1。"))
+    if report_threshold < 1:
+        raise FieldError("report_threshold", _("举报隐藏门槛至少为 1。"))
     campaign = Campaign.objects.create(
         **placed(area),
         title=title,
@@ -84,6 +93,7 @@ def create_campaign(
         starts_on=starts_on,
         ends_on=ends_on,
         support_threshold=support_threshold,
+        report_threshold=report_threshold,
         created_by=actor,
     )
     audit.record(actor=actor, action="participation.campaign.create", target=campaign, data={"area": area.pk})
@@ -141,7 +151,6 @@ def _create(
         channel=channel,
         author_name=(author_name or "").strip()[:40],
         phone=phone,
-        phone_digest=phone_digest(phone) if phone else "",
         phone_verified=verified,
         entered_by=entered_by,
         consent=consent,
@@ -362,13 +371,165 @@ def withdraw_suggestion(
     now = now_or(now)
     phone = phonecodes.normalise_phone(phone)
     suggestion = lock(suggestion)
-    if not suggestion.phone_digest or suggestion.phone_digest != phone_digest(phone):
+    if not suggestion.phone_hash or suggestion.phone_hash != crypto.blind_index(phone, kind="phone"):
         raise DomainError(_("只有提出人本人可以撤回建议。"))
     if not phonecodes.verify_code(phone=phone, purpose=support_purpose(suggestion.ref), code=code, now=now):
         raise FieldError("code", _("验证码不正确或已过期，请重新获取。"))
     move("suggestion", suggestion, "withdraw", actor=None, now=now)
     suggestion.save()
     return suggestion
+
+
+# ---------------------------------------------------------------- reports and review
+
+
+def report_threshold(suggestion: Suggestion) -> int:
+    return suggestion.campaign.report_threshold if suggestion.campaign_id else DEFAULT_REPORT_THRESHOLD
+
+
+@transaction.atomic
+def report_suggestion(
+    *, suggestion: Suggestion, phone: str, code: str, reason: str = "", now: dt.datetime | None = None
+) -> bool:
+    """One report (举报) per verified phone; True when it counted, False when that phone had
+    already reported. At the campaign's report threshold (default 3) the suggestion is hidden
+    pending staff review: the author is told, the moderators are asked to review it."""
+    now = now_or(now)
+    phone = phonecodes.normalise_phone(phone)
+    reason = text(reason, "reason", _("举报理由"), 200, required=False)
+    suggestion = lock(suggestion)
+    if suggestion.status == SuggestionStatus.HIDDEN:
+        raise DomainError(_("该建议已被隐藏，正在等待工作人员复核，感谢您的反馈。"), code="already_hidden")
+    if suggestion.status not in (SuggestionStatus.PUBLISHED, SuggestionStatus.TRIAGE):
+        raise DomainError(_("该建议当前不接受举报。"))
+    if not phonecodes.verify_code(phone=phone, purpose=support_purpose(suggestion.ref), code=code, now=now):
+        raise FieldError("code", _("验证码不正确或已过期，请重新获取。"))
+    try:
+        with transaction.atomic():
+            Report.objects.create(suggestion=suggestion, phone_digest=phone_digest(phone), reason=reason)
+    except IntegrityError:
+        return False
+    suggestion.reports_count += 1
+    entry(suggestion, "suggestion", "report", actor=None, note=reason, public=False, now=now)
+    threshold = report_threshold(suggestion)
+    if suggestion.reports_count >= threshold:
+        suggestion.hidden_from = suggestion.status
+        move(
+            "suggestion",
+            suggestion,
+            "hide",
+            actor=None,
+            note=_("被 %(n)d 个手机号举报，隐藏待复核") % {"n": suggestion.reports_count},
+            now=now,
+            check_permission=False,
+        )
+        tell(
+            staff_in(suggestion.area, "neighbourhood", "dispatcher", "leader"),
+            kind="participation.suggestion",
+            title=_("建议被举报已隐藏，待复核：%(t)s") % {"t": suggestion.public_title},
+            url=f"/participation/suggestions/{suggestion.pk}/",
+            at=now,
+        )
+        _tell_author(
+            suggestion,
+            _("【共治】您的建议 %(ref)s 被多位居民举报，已暂时隐藏，工作人员复核后会通知您。")
+            % {"ref": suggestion.ref},
+            now,
+        )
+    suggestion.save(update_fields=["reports_count", "status", "hidden_from", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def restore_suggestion(
+    *, actor: User, suggestion: Suggestion, note: str = "", now: dt.datetime | None = None
+) -> Suggestion:
+    """Staff reviewed a hidden suggestion and found nothing wrong: it shows again in the state it
+    was hidden from, and counting starts again (the phones that reported cannot report twice)."""
+    now = now_or(now)
+    note = text(note, "note", _("复核意见"), 200, required=False)
+    suggestion = lock(suggestion)
+    permissions.require(actor, transitions.permission("suggestion", "restore"), suggestion)
+    before = suggestion.status
+    transitions.target("suggestion", before, "restore")
+    suggestion.status = suggestion.hidden_from or SuggestionStatus.PUBLISHED
+    suggestion.reports_count = 0
+    entry(
+        suggestion,
+        "suggestion",
+        "restore",
+        actor=actor,
+        before=before,
+        after=suggestion.status,
+        note=note,
+        now=now,
+    )
+    suggestion.save(update_fields=["status", "reports_count", "updated_at"])
+    _tell_author(suggestion, _("【共治】您的建议 %(ref)s 经复核已恢复公开。") % {"ref": suggestion.ref}, now)
+    return suggestion
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: list[int]
+    skipped: list[tuple[int, str]]  # (suggestion id, why, in words)
+
+
+BULK_DECISIONS = ("approve", "decline")
+
+
+@transaction.atomic
+def moderate_in_bulk(
+    *,
+    actor: User,
+    suggestions: Iterable[Suggestion],
+    decision: str,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> BulkOutcome:
+    """Approve or decline several suggestions awaiting a moderator at once, with one reason, in
+    one transaction: a pending one is approved (published) or declined; a hidden (reported) one
+    is restored or declined. Each is audited on its own. One that someone else has already
+    handled (stale), or that the actor may not moderate, is skipped with a message; the others
+    go through."""
+    now = now_or(now)
+    if decision not in BULK_DECISIONS:
+        raise FieldError("decision", _("请选择通过或不通过。"))
+    if decision == "decline":
+        reason = text(reason, "reason", _("不通过的理由"), 200)
+    else:
+        reason = text(reason, "reason", _("审核意见"), 200, required=False)
+    chosen = list(suggestions)
+    if not chosen:
+        raise FieldError("ids", _("请至少选择一条建议。"))
+    done: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    for s in sorted(chosen, key=lambda x: x.pk):  # one lock order: two bulk runs cannot deadlock
+        current = lock(s)
+        try:
+            with transaction.atomic():
+                if current.status == SuggestionStatus.PENDING and decision == "approve":
+                    approve_suggestion(actor=actor, suggestion=current, now=now)
+                elif current.status == SuggestionStatus.HIDDEN and decision == "approve":
+                    restore_suggestion(actor=actor, suggestion=current, note=reason, now=now)
+                elif current.status in (SuggestionStatus.PENDING, SuggestionStatus.HIDDEN):
+                    decline_suggestion(actor=actor, suggestion=current, reason=reason, now=now)
+                else:
+                    raise DomainError(
+                        _("%(ref)s 已被处理（当前状态：%(state)s），已跳过。")
+                        % {"ref": current.ref, "state": current.get_status_display()}
+                    )
+        except DomainError as exc:
+            skipped.append((current.pk, exc.message))
+            continue
+        audit.record(
+            actor=actor,
+            action="participation.suggestion.bulk_moderate",
+            target=current,
+            data={"decision": decision, "from": current.status, "reason": reason},
+        )
+        done.append(current.pk)
+    return BulkOutcome(done=done, skipped=skipped)
 
 
 # ---------------------------------------------------------------- triage

@@ -7,7 +7,7 @@ from django.db import connection
 
 from gongzhi.core.errors import DomainError
 from gongzhi.participation import services
-from gongzhi.participation.models import Entry, Suggestion, SuggestionStatus, Support
+from gongzhi.participation.models import Entry, Report, Suggestion, SuggestionStatus, Support
 from gongzhi.participation.tests.helpers import approved, campaign, code_for, public_suggestion
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,3 +65,57 @@ def test_two_supports_at_the_threshold_count_once_each_and_triage_once(world):
     assert suggestion.supports_count == Support.objects.filter(suggestion=suggestion).count() == 2
     assert suggestion.status == SuggestionStatus.TRIAGE
     assert Entry.objects.filter(subject="suggestion", subject_id=suggestion.pk, action="triage").count() == 1
+
+
+def _report(suggestion, phone, code):
+    return lambda: services.report_suggestion(suggestion=suggestion, phone=phone, code=code)
+
+
+def test_two_reports_at_once_reaching_the_threshold_hide_it_once(world):
+    suggestion = approved(world, camp=campaign(world, threshold=10))
+    suggestion.campaign.report_threshold = 2
+    suggestion.campaign.save()
+    phones = ["13700000011", "13700000012"]
+    codes = [code_for(world, p, services.support_purpose(suggestion.ref)) for p in phones]
+    outcomes = race(*[_report(suggestion, p, c) for p, c in zip(phones, codes, strict=True)])
+    assert outcomes == ["ok", "ok"]
+    suggestion = Suggestion.objects.get(pk=suggestion.pk)
+    assert suggestion.reports_count == Report.objects.filter(suggestion=suggestion).count() == 2
+    assert suggestion.status == SuggestionStatus.HIDDEN
+    assert Entry.objects.filter(subject="suggestion", subject_id=suggestion.pk, action="hide").count() == 1
+
+
+def test_two_reports_at_once_past_the_threshold_hide_it_once_and_the_late_one_is_told(world):
+    suggestion = approved(world)  # no campaign: the default threshold of 3
+    first = ["13700000021", "13700000022"]
+    for p in first:
+        services.report_suggestion(
+            suggestion=suggestion, phone=p, code=code_for(world, p, services.support_purpose(suggestion.ref))
+        )
+    phones = ["13700000023", "13700000024"]
+    codes = [code_for(world, p, services.support_purpose(suggestion.ref)) for p in phones]
+    outcomes = race(*[_report(suggestion, p, c) for p, c in zip(phones, codes, strict=True)])
+    assert sorted(outcomes) == ["already_hidden", "ok"]
+    suggestion = Suggestion.objects.get(pk=suggestion.pk)
+    assert suggestion.reports_count == Report.objects.filter(suggestion=suggestion).count() == 3
+    assert suggestion.status == SuggestionStatus.HIDDEN
+    assert Entry.objects.filter(subject="suggestion", subject_id=suggestion.pk, action="hide").count() == 1
+
+
+def test_two_bulk_runs_at_once_moderate_each_suggestion_once(world):
+    chosen = [public_suggestion(world, phone=f"1396000000{i}") for i in range(3)]
+    outcomes = race(
+        lambda: services.moderate_in_bulk(
+            actor=world.a.users["neighbourhood"], suggestions=chosen, decision="approve"
+        ),
+        lambda: services.moderate_in_bulk(
+            actor=world.a.users["dispatcher"],
+            suggestions=list(reversed(chosen)),
+            decision="decline",
+            reason="重复",
+        ),
+    )
+    assert outcomes == ["ok", "ok"]
+    for s in chosen:
+        moves = Entry.objects.filter(subject="suggestion", subject_id=s.pk).exclude(action="submit")
+        assert moves.count() == 1
