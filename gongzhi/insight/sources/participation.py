@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from gongzhi.insight.households import households_by_phone
+from gongzhi.insight.households import households_by_hash
 from gongzhi.insight.periods import start_of
 from gongzhi.insight.providers import (
     CockpitContext,
@@ -131,13 +131,15 @@ def interactions(ctx: IndexContext) -> Iterable[Interaction]:
             subdistrict=ctx.subdistrict, created_at__gte=ctx.start, created_at__lt=ctx.end
         )
         .exclude(status__in=NOT_INTERACTIONS)
-        .values("area_id", "phone")
+        .values("area_id", "phone_hash")
         .annotate(n=Count("id"))
         .order_by()
     )
-    households = households_by_phone(ctx.subdistrict.pk, {r["phone"] for r in suggestions if r["phone"]})
+    # The sealed phone differs row by row; its blind index is the registry's (same key and kind).
+    households = households_by_hash(ctx.subdistrict.pk, {r["phone_hash"] for r in suggestions})
     for row in suggestions:
-        yield Interaction("suggestion", row["area_id"], row["n"], households.get(row["phone"]))
+        found = households.get(row["phone_hash"]) if row["phone_hash"] else None
+        yield Interaction("suggestion", row["area_id"], row["n"], found[0] if found else None)
     # A support keeps only participation's keyed digest of the phone, which the registry cannot
     # match: supports add to depth, not to reach.
     for row in (
