@@ -245,13 +245,18 @@ class CommitteesWorksIn(Schema):
 
 
 class CommitteesWorksActionIn(Schema):
-    action: str = Field(description="review_price | approve | start | accept | pay | drop")
+    action: str = Field(
+        description="review_price | approve | start | accept | pay | drop | change_budget | review_change"
+    )
     on: dt.date | None = None
     note: str = ""
     firm: str = Field("", description="review_price: 审价机构")
     reviewed_amount: Decimal | None = Field(None, description="review_price: 审定金额（元）")
     paid_amount: Decimal | None = Field(None, description="pay: 结算金额（元）, default the reviewed amount")
     vote_id: int | None = Field(None, description="approve: the owners' vote that decided it")
+    amount: Decimal | None = Field(None, description="change_budget: 变更后金额（元）")
+    reason: str = Field("", description="change_budget: 变更原因")
+    attachment_name: str = Field("", description="change_budget: 变更签证单的名称或编号")
 
 
 class CommitteesWorksOut(Schema):
@@ -274,6 +279,9 @@ class CommitteesWorksOut(Schema):
     accepted_on: dt.date | None
     paid_on: dt.date | None
     paid_amount: Decimal | None
+    changed_amount: Decimal | None = Field(description="the budget after the latest settled change")
+    change_pending: bool = Field(description="a change (变更签证) waits for its price review")
+    ceiling: Decimal = Field(description="the most that may be paid now")
     actions: list[str]
 
 
@@ -332,7 +340,10 @@ def _works(w: Works) -> dict:
         "accepted_on": w.accepted_on,
         "paid_on": w.paid_on,
         "paid_amount": w.paid_amount,
-        "actions": [a.code for a in transitions.works_actions_from(w.status)],
+        "changed_amount": w.changed_amount,
+        "change_pending": w.change_pending,
+        "ceiling": w.ceiling,
+        "actions": [a.code for a in transitions.works_actions_of(w)],
     }
 
 
@@ -413,6 +424,9 @@ def works_act(request: HttpRequest, pk: int, payload: CommitteesWorksActionIn):
             "firm": payload.firm,
             "reviewed_amount": payload.reviewed_amount,
             "paid_amount": payload.paid_amount,
+            "amount": payload.amount,
+            "reason": payload.reason,
+            "attachment_name": payload.attachment_name,
             "vote": _vote_or_none(request, payload.vote_id),
         },
     )

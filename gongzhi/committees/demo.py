@@ -272,6 +272,11 @@ def _works(actor, committee, today: dt.date, *, full: bool) -> None:
     rows = WORKS if full else WORKS[:1]
     for title, contractor, amount, funding, ago, until, reviewed in rows:
         on = today - dt.timedelta(days=ago)
+        vote = None
+        if funding == "maintenance_fund":
+            vote = _fund_vote(actor, committee, title, on)
+            if vote is None:
+                funding = "public_income"
         works = works_services.create_works(
             actor=actor,
             committee=committee,
@@ -280,6 +285,7 @@ def _works(actor, committee, today: dt.date, *, full: bool) -> None:
             amount=amount,
             funding=funding,
             proposed_on=on,
+            vote=vote,
         )
         reach = ORDER.index(until)
         if reviewed:
@@ -293,3 +299,53 @@ def _works(actor, committee, today: dt.date, *, full: bool) -> None:
                 break
             on += dt.timedelta(days=gap)
             works = works_services.act(actor=actor, works=works, action=action, data={"on": on})
+        if title in CHANGES and works.status == "in_progress":
+            amount_after, reason, order = CHANGES[title]
+            works_services.change_budget(
+                actor=actor,
+                works=works,
+                amount=amount_after,
+                reason=reason,
+                attachment_name=order,
+                on=on + dt.timedelta(days=20),
+            )
+
+
+# 变更签证 of a works under way (a rise under the change line: it takes effect at once)
+CHANGES = {
+    "小区雨污水管道改造": (
+        "180900.00",
+        "3号楼北侧增设检查井两座、更换破损雨水管18米",
+        "变更签证单 BG-2026-003",
+    ),
+}
+
+
+def _fund_vote(actor, committee, title: str, proposed_on: dt.date):
+    """The owners' vote on a major matter that spending the maintenance fund needs (most owners
+    for); None where the estate has no owners on record."""
+    homes = list(services.eligible_dwellings(committee.area).exclude(owner_name=""))
+    if not homes:
+        return None
+    opens_on = proposed_on - dt.timedelta(days=30)
+    vote = services.open_vote(
+        actor=actor,
+        committee=committee,
+        title=f"关于使用专项维修资金实施{title}的表决",
+        matter="major",
+        opens_on=opens_on,
+        closes_on=proposed_on - dt.timedelta(days=5),
+    )
+    for index, home in enumerate(homes):
+        if index % 10 == 9:  # one owner in ten does not vote
+            continue
+        services.cast_ballot(
+            actor=actor,
+            vote=vote,
+            dwelling=home,
+            voter_name=home.owner_name,
+            choice="against" if index % 10 == 4 else "for",
+            on=opens_on + dt.timedelta(days=index % 20),
+        )
+    vote = services.close_vote(actor=actor, vote=vote)
+    return vote if vote.result.get("passed") else None

@@ -4,6 +4,8 @@ majority (area and headcount), and annual audits with findings."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -351,6 +353,12 @@ class Works(TimeStamped):
     paid_amount = models.DecimalField(
         _("结算金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
+    # the budget after the latest settled change (变更签证): a change under the line takes effect
+    # at once, one above it at the amount its new price review found
+    changed_amount = models.DecimalField(
+        _("变更后金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    change_pending = models.BooleanField(_("变更待审价"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -370,6 +378,52 @@ class Works(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def ceiling(self) -> Decimal:
+        """What may be paid: the budget after the latest settled change, else the reviewed
+        amount, else the budget."""
+        return self.changed_amount or self.reviewed_amount or self.amount
+
+
+class WorksChange(models.Model):
+    """A change of a works' budget after its review (变更签证): the amount before and after, the
+    reason and the change order's name; above the change line it waits for a new price review."""
+
+    works = models.ForeignKey(Works, on_delete=models.CASCADE, related_name="changes")
+    on = models.DateField(_("变更日期"))
+    amount_before = models.DecimalField(_("变更前金额（元）"), max_digits=12, decimal_places=2)
+    amount_after = models.DecimalField(_("变更后金额（元）"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("变更原因"), max_length=300)
+    attachment_name = models.CharField(_("变更签证单"), max_length=120)
+    needs_review = models.BooleanField(_("须重新审价"), default=False)
+    review_firm = models.CharField(_("审价机构"), max_length=80, blank=True)
+    reviewed_amount = models.DecimalField(
+        _("审定金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    reviewed_on = models.DateField(_("审价日期"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("变更签证")
+        verbose_name_plural = _("变更签证")
+        ordering = ["works_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_after__gt=0), name="works_change_amount_positive"),
+            # at most one change waiting for its price review per works
+            models.UniqueConstraint(
+                fields=["works"],
+                condition=Q(needs_review=True, reviewed_on__isnull=True),
+                name="works_one_pending_change",
+            ),
+        ]
+
+    @property
+    def pending(self) -> bool:
+        return self.needs_review and self.reviewed_on is None
 
 
 class WorksStep(models.Model):

@@ -126,8 +126,12 @@ def target(stage: str, code: str) -> str:
 # proposed ─审价→ price_reviewed ─批准→ approved ─开工→ in_progress ─完工验收→ accepted ─结算付款→ paid
 # proposed ─批准→ approved        (only at or under the price-review line: the service's guard)
 # proposed | price_reviewed | approved ─撤销→ dropped
+# price_reviewed | approved | in_progress ─变更签证→ the same status (above the change line the
+#   change waits for 变更审价, and approval, start and payment wait with it)
+# price_reviewed | approved | in_progress | accepted ─变更审价→ the same status
 
 W = WorksStatus
+CHANGEABLE = (W.PRICE_REVIEWED, W.APPROVED, W.IN_PROGRESS)
 
 
 def _w(code: str, label, moves: dict[str, str]) -> Action:
@@ -147,6 +151,8 @@ WORKS_ACTIONS: dict[str, Action] = {
             gettext_lazy("撤销"),
             {W.PROPOSED: W.DROPPED, W.PRICE_REVIEWED: W.DROPPED, W.APPROVED: W.DROPPED},
         ),
+        _w("change_budget", gettext_lazy("变更签证"), {s: s for s in CHANGEABLE}),
+        _w("review_change", gettext_lazy("变更审价"), {s: s for s in (*CHANGEABLE, W.ACCEPTED)}),
     ]
 }
 
@@ -163,3 +169,10 @@ def works_target(status: str, code: str) -> str:
             % {"status": WorksStatus(status).label, "action": action.label if action else code}
         )
     return action.moves[status]
+
+
+def works_actions_of(works) -> list[Action]:
+    """The steps a works offers now: the table's, less 变更审价 without a change waiting for it and
+    a new 变更签证 while one waits."""
+    hidden = "change_budget" if works.change_pending else "review_change"
+    return [a for a in works_actions_from(works.status) if a.code != hidden]

@@ -331,7 +331,8 @@ def works_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "works": works,
             "steps": list(works.steps.select_related("actor").order_by("-id")),
-            "actions": transitions.works_actions_from(works.status) if can_act else [],
+            "actions": transitions.works_actions_of(works) if can_act else [],
+            "changes": list(works.changes.order_by("-id")),
             "line": line,
             "needs_review": works.amount > line,
             "votes": list(
@@ -365,6 +366,9 @@ def works_act(request: HttpRequest, pk: int) -> HttpResponse:
                 "firm": post.get("firm", ""),
                 "reviewed_amount": post.get("reviewed_amount", ""),
                 "paid_amount": post.get("paid_amount", ""),
+                "amount": post.get("amount", ""),
+                "reason": post.get("reason", ""),
+                "attachment_name": post.get("attachment_name", ""),
                 "vote": vote,
             },
         )

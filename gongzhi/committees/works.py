@@ -3,7 +3,17 @@
 its step and the audit row in one transaction, and telling people after commit.
 
 The price-review line (审价线) is settings.GONGZHI_COMMITTEE_PRICE_REVIEW_ABOVE (default ¥50,000):
-a works whose budget is above it cannot be approved until a price review is recorded."""
+a works whose budget is above it cannot be approved until a price review is recorded.
+
+A works paid from the maintenance fund (专项维修资金) needs the owners' vote that decided it (a
+closed, passed vote on a major matter) before it is approved or started, unless the deployment
+turns that off (settings.GONGZHI_COMMITTEE_FUND_WORKS_NEED_VOTE, default True).
+
+A change of budget after the review (变更签证) is a step of its own: the new amount, the reason and
+the change order's name. A rise above the change line (settings.GONGZHI_COMMITTEE_CHANGE_REVIEW_ABOVE,
+default the price-review line), or one that lifts a works never reviewed above the price-review
+line, waits for a new price review (变更审价); until then the works is not approved, started or
+paid."""
 
 from __future__ import annotations
 
@@ -26,6 +36,7 @@ from gongzhi.committees.models import (
     Stage,
     VoteState,
     Works,
+    WorksChange,
     WorksStatus,
     WorksStep,
 )
@@ -47,6 +58,16 @@ MAX_AMOUNT = Decimal("9999999999.99")
 def price_review_above() -> Decimal:
     """The line above which a works needs a price review (审价) before it is approved."""
     return Decimal(str(getattr(settings, "GONGZHI_COMMITTEE_PRICE_REVIEW_ABOVE", 50000)))
+
+
+def change_review_above() -> Decimal:
+    """The rise of budget above which a change (变更签证) needs a new price review."""
+    value = getattr(settings, "GONGZHI_COMMITTEE_CHANGE_REVIEW_ABOVE", None)
+    return price_review_above() if value is None else Decimal(str(value))
+
+
+def fund_works_need_vote() -> bool:
+    return bool(getattr(settings, "GONGZHI_COMMITTEE_FUND_WORKS_NEED_VOTE", True))
 
 
 def needs_price_review(amount: Decimal | None) -> bool:
@@ -76,13 +97,33 @@ def _today(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
 
 
-def _check_vote(committee: Committee, vote: OwnersVote | None) -> None:
+def _check_vote(committee: Committee, vote: OwnersVote | None, funding: str = "") -> None:
     if vote is None:
         return
     if vote.committee_id != committee.pk or vote.matter == Matter.ELECTION:
         raise FieldError("vote", _("请选择本业委会关于该工程的业主表决。"))
     if not (vote.state == VoteState.CLOSED and vote.result.get("passed")):
         raise FieldError("vote", _("所选业主表决未通过或尚未计票。"))
+    if funding == FundingSource.MAINTENANCE_FUND and vote.matter != Matter.MAJOR:
+        raise FieldError("vote", _("使用专项维修资金须经业主大会就重大事项表决通过，请选择重大事项表决。"))
+
+
+def _require_fund_vote(works: Works, on: dt.date, step: str) -> None:
+    """The owners' vote a maintenance-fund works needs before it is approved or started."""
+    if works.funding != FundingSource.MAINTENANCE_FUND or not fund_works_need_vote():
+        return
+    if works.vote_id is None:
+        raise DomainError(
+            _("使用专项维修资金的工程须经业主大会表决通过，请先关联已通过的业主表决，方可%(step)s。")
+            % {"step": step}
+        )
+    if works.vote.closes_on > on:
+        raise FieldError("on", _("%(step)s日期不能早于业主表决截止日期。") % {"step": step})
+
+
+def _refuse_while_change_pending(works: Works, step: str) -> None:
+    if works.change_pending:
+        raise DomainError(_("变更签证超过审价线，须先登记变更审价结果，方可%(step)s。") % {"step": step})
 
 
 @transaction.atomic
@@ -113,7 +154,7 @@ def create_works(
         raise DomainError(
             _("业委会当前阶段为“%(stage)s”，不能登记维修工程。") % {"stage": committee.get_stage_display()}
         )
-    _check_vote(committee, vote)
+    _check_vote(committee, vote, funding)
     on = _today(proposed_on)
     works = Works.objects.create(
         subdistrict_id=committee.subdistrict_id,
@@ -138,7 +179,16 @@ def _lock(works: Works) -> Works:
     return Works.objects.select_for_update(of=("self",)).select_related("committee").get(pk=works.pk)
 
 
-def _move(works: Works, *, actor: User, action: str, on: dt.date, note: str = "", fields=()) -> Works:
+def _move(
+    works: Works,
+    *,
+    actor: User,
+    action: str,
+    on: dt.date,
+    note: str = "",
+    fields=(),
+    data: dict | None = None,
+) -> Works:
     """The lock is held by the caller, which has set `fields` on the works."""
     before = works.status
     works.status = transitions.works_target(before, action)
@@ -156,7 +206,7 @@ def _move(works: Works, *, actor: User, action: str, on: dt.date, note: str = ""
         actor=actor,
         action=f"committee.works.{action}",
         target=works,
-        data={"from": before, "to": works.status},
+        data={"from": before, "to": works.status, **(data or {})},
     )
     works_changed.send_on_commit(
         works_id=works.pk, action=action, status=works.status, subdistrict_id=works.subdistrict_id
@@ -213,12 +263,14 @@ def approve(
             _("工程预算 %(amount)s 超过审价线 %(line)s，须先登记审价结果，方可批准。")
             % {"amount": yuan(works.amount), "line": yuan(line)}
         )
+    _refuse_while_change_pending(works, _("批准"))
     if vote is not None:
-        _check_vote(works.committee, vote)
+        _check_vote(works.committee, vote, works.funding)
         works.vote = vote
     works.approved_on = _today(on)
     if works.approved_on < (works.reviewed_on or works.proposed_on):
         raise FieldError("on", _("批准日期不能早于提出或审价日期。"))
+    _require_fund_vote(works, works.approved_on, _("批准"))
     return _move(
         works, actor=actor, action="approve", on=works.approved_on, note=note, fields=["approved_on", "vote"]
     )
@@ -227,9 +279,11 @@ def approve(
 @transaction.atomic
 def start(*, actor: User, works: Works, on: dt.date | None = None, note: str = "") -> Works:
     works = _begin(actor, works, "start")
+    _refuse_while_change_pending(works, _("开工"))
     works.started_on = _today(on)
     if works.started_on < works.approved_on:
         raise FieldError("on", _("开工日期不能早于批准日期。"))
+    _require_fund_vote(works, works.started_on, _("开工"))
     return _move(works, actor=actor, action="start", on=works.started_on, note=note, fields=["started_on"])
 
 
@@ -245,9 +299,11 @@ def accept(*, actor: User, works: Works, on: dt.date | None = None, note: str = 
 
 @transaction.atomic
 def pay(*, actor: User, works: Works, paid_amount=None, on: dt.date | None = None, note: str = "") -> Works:
-    """结算付款: at most the reviewed amount (or, without a review, the approved budget)."""
+    """结算付款: at most the amount after the latest change, else the reviewed amount, else the
+    approved budget."""
     works = _begin(actor, works, "pay")
-    ceiling = works.reviewed_amount or works.amount
+    _refuse_while_change_pending(works, _("结算付款"))
+    ceiling = works.ceiling
     value = ceiling if paid_amount in (None, "") else money(paid_amount, "paid_amount")
     if value > ceiling:
         raise FieldError(
@@ -255,7 +311,11 @@ def pay(*, actor: User, works: Works, paid_amount=None, on: dt.date | None = Non
             _("结算金额 %(paid)s 超过%(what)s %(ceiling)s，超出部分须重新审价。")
             % {
                 "paid": yuan(value),
-                "what": _("审定金额") if works.reviewed_amount else _("批准预算"),
+                "what": _("变更后金额")
+                if works.changed_amount
+                else _("审定金额")
+                if works.reviewed_amount
+                else _("批准预算"),
                 "ceiling": yuan(ceiling),
             },
         )
@@ -281,6 +341,113 @@ def drop(*, actor: User, works: Works, on: dt.date | None = None, note: str = ""
     return _move(works, actor=actor, action="drop", on=_today(on), note=note.strip())
 
 
+def _last_step_on(works: Works) -> dt.date:
+    return works.steps.order_by("-on").values_list("on", flat=True).first() or works.proposed_on
+
+
+@transaction.atomic
+def change_budget(
+    *,
+    actor: User,
+    works: Works,
+    amount,
+    reason: str,
+    attachment_name: str,
+    on: dt.date | None = None,
+) -> WorksChange:
+    """变更签证: a new budget after the review, with its reason and change order. A rise above the
+    change line, or past the price-review line for a works never reviewed, waits for 变更审价."""
+    works = _begin(actor, works, "change_budget")
+    if works.change_pending:
+        raise DomainError(_("上一项变更签证尚待审价，不能再登记变更。"))
+    after = money(amount, "amount").quantize(Decimal("0.01"))
+    reason = " ".join((reason or "").split())
+    attachment_name = " ".join((attachment_name or "").split())
+    if len(reason) < 2:
+        raise FieldError("reason", _("请写明变更原因。"))
+    if not attachment_name:
+        raise FieldError("attachment_name", _("请填写变更签证单的名称或编号。"))
+    before = works.ceiling
+    if after == before:
+        raise FieldError(
+            "amount", _("变更后金额与现金额 %(amount)s 相同，无须变更。") % {"amount": yuan(before)}
+        )
+    day = _today(on)
+    if day < _last_step_on(works):
+        raise FieldError("on", _("变更日期不能早于工程上一步的日期。"))
+    reviewed = works.reviewed_on is not None or works.changes.filter(reviewed_on__isnull=False).exists()
+    review = (after - before) > change_review_above() or (not reviewed and needs_price_review(after))
+    change = WorksChange.objects.create(
+        works=works,
+        on=day,
+        amount_before=before,
+        amount_after=after,
+        reason=reason[:300],
+        attachment_name=attachment_name[:120],
+        needs_review=review,
+        actor=actor,
+    )
+    if review:
+        works.change_pending = True
+        fields = ["change_pending"]
+    else:
+        works.changed_amount = after
+        fields = ["changed_amount"]
+    note = _("变更签证 %(before)s → %(after)s（%(file)s）：%(reason)s") % {
+        "before": yuan(before),
+        "after": yuan(after),
+        "file": change.attachment_name,
+        "reason": change.reason,
+    }
+    if review:
+        note += _("；须重新审价")
+    _move(
+        works,
+        actor=actor,
+        action="change_budget",
+        on=day,
+        note=note,
+        fields=fields,
+        data={"before": str(before), "after": str(after), "needs_review": review, "change": change.pk},
+    )
+    return change
+
+
+@transaction.atomic
+def review_change(
+    *, actor: User, works: Works, firm: str, reviewed_amount, on: dt.date | None = None, note: str = ""
+) -> Works:
+    """变更审价: the new price review of the change waiting for one; its amount becomes the budget."""
+    works = _begin(actor, works, "review_change")
+    change = (
+        WorksChange.objects.select_for_update()
+        .filter(works=works, needs_review=True, reviewed_on__isnull=True)
+        .first()
+    )
+    if change is None or not works.change_pending:
+        raise DomainError(_("没有待审价的变更签证。"))
+    firm = " ".join((firm or "").split())
+    if not firm:
+        raise FieldError("firm", _("请填写审价机构。"))
+    change.review_firm = firm[:80]
+    change.reviewed_amount = money(reviewed_amount, "reviewed_amount")
+    change.reviewed_on = _today(on)
+    if change.reviewed_on < change.on:
+        raise FieldError("on", _("变更审价日期不能早于变更日期。"))
+    change.save(update_fields=["review_firm", "reviewed_amount", "reviewed_on"])
+    works.changed_amount = change.reviewed_amount
+    works.change_pending = False
+    return _move(
+        works,
+        actor=actor,
+        action="review_change",
+        on=change.reviewed_on,
+        note=note or f"{change.review_firm} {yuan(change.reviewed_amount)}",
+        fields=["changed_amount", "change_pending"],
+        data={"change": change.pk, "reviewed_amount": str(change.reviewed_amount)},
+    )
+
+
 def act(*, actor: User, works: Works, action: str, data: dict | None = None) -> Works:
     """One step of the works table by its code, with its inputs (the pages' and the API's entry)."""
     data = data or {}
@@ -296,6 +463,25 @@ def act(*, actor: User, works: Works, action: str, data: dict | None = None) -> 
         )
     if action == "approve":
         return approve(actor=actor, works=works, on=on, vote=data.get("vote"), note=note)
+    if action == "change_budget":
+        change_budget(
+            actor=actor,
+            works=works,
+            amount=data.get("amount"),
+            reason=data.get("reason") or note,
+            attachment_name=data.get("attachment_name", ""),
+            on=on,
+        )
+        return Works.objects.get(pk=works.pk)
+    if action == "review_change":
+        return review_change(
+            actor=actor,
+            works=works,
+            firm=data.get("firm", ""),
+            reviewed_amount=data.get("reviewed_amount"),
+            on=on,
+            note=note,
+        )
     if action == "pay":
         return pay(actor=actor, works=works, paid_amount=data.get("paid_amount"), on=on, note=note)
     simple = {"start": start, "accept": accept, "drop": drop}

@@ -15,8 +15,8 @@ from pydantic import Field
 
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.schemas import ErrorOut
-from gongzhi.events import selectors, services
-from gongzhi.events.models import Event, ListeningItem, Registration
+from gongzhi.events import rooms, selectors, services
+from gongzhi.events.models import HOLDING, Event, ListeningItem, Registration
 from gongzhi.territory.models import Area
 
 router = Router(tags=["events"])
@@ -385,3 +385,120 @@ def checkin(request: HttpRequest, body: EventsCheckInIn):
         "session_number": a.session.number,
         "checked_in_at": a.checked_in_at,
     }
+
+
+# --- community spaces (社区场地) ------------------------------------------------------------------
+
+
+class EventsRoomOut(Schema):
+    id: int
+    area_id: int
+    name: str
+    capacity: int
+    equipment: str
+    opens_at: dt.time
+    closes_at: dt.time
+    slot_minutes: int
+    active: bool
+
+
+class EventsSlotOut(Schema):
+    starts_at: dt.time
+    ends_at: dt.time
+    booking_id: int | None
+    status: str = Field(description="free | requested | approved")
+
+
+class EventsBookingIn(Schema):
+    on: dt.date
+    starts_at: dt.time = Field(description="the start of one of the room's slots")
+    booker: str = Field(description="预约团队/单位")
+    purpose: str
+    attendees: int = Field(ge=1, le=2000)
+
+
+class EventsBookingOut(Schema):
+    id: int
+    room_id: int
+    on: dt.date
+    starts_at: dt.time
+    ends_at: dt.time
+    booker: str
+    purpose: str
+    attendees: int
+    status: str
+    note: str
+
+
+class EventsDecisionIn(Schema):
+    note: str = ""
+
+
+def _booking(b) -> dict:
+    return {
+        f: getattr(b, f)
+        for f in (
+            "id",
+            "room_id",
+            "on",
+            "starts_at",
+            "ends_at",
+            "booker",
+            "purpose",
+            "attendees",
+            "status",
+            "note",
+        )
+    }
+
+
+@router.get("/rooms", response={200: list[EventsRoomOut], **ERRORS}, summary="社区场地")
+def rooms_list(request: HttpRequest):
+    return list(selectors.rooms_for(request.auth)[:500])
+
+
+@router.get("/rooms/{pk}/slots", response={200: list[EventsSlotOut], **ERRORS}, summary="场地某日的时段")
+def room_slots(request: HttpRequest, pk: int, on: dt.date | None = None):
+    room = selectors.room_for(request.auth, pk)
+    day = on or timezone.localdate()
+    taken = {
+        b.starts_at: b
+        for b in selectors.bookings_for(request.auth).filter(room=room, on=day, status__in=HOLDING)
+    }
+    return [
+        {
+            "starts_at": start,
+            "ends_at": end,
+            "booking_id": taken[start].pk if start in taken else None,
+            "status": taken[start].status if start in taken else "free",
+        }
+        for start, end in rooms.slots_of(room)
+    ]
+
+
+@router.post("/rooms/{pk}/bookings", response={201: EventsBookingOut, **ERRORS}, summary="预约场地时段")
+def room_book(request: HttpRequest, pk: int, payload: EventsBookingIn):
+    room = selectors.room_for(request.auth, pk)
+    booking = rooms.book(
+        actor=request.auth,
+        room=room,
+        on=payload.on,
+        starts_at=payload.starts_at,
+        booker=payload.booker,
+        purpose=payload.purpose,
+        attendees=payload.attendees,
+    )
+    return 201, _booking(booking)
+
+
+@router.post(
+    "/bookings/{pk}/{decision}",
+    response={200: EventsBookingOut, **ERRORS},
+    summary="审批或取消场地预约",
+    description="decision: approve | refuse (a note is required) | cancel",
+)
+def booking_decide(request: HttpRequest, pk: int, decision: str, payload: EventsDecisionIn):
+    booking = selectors.bookings_for(request.auth).filter(pk=pk).first()
+    if booking is None:
+        raise NotFound()
+    return _booking(rooms.decide(actor=request.auth, booking=booking, decision=decision, note=payload.note))

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import DomainError
-from gongzhi.events import services
+from gongzhi.events import rooms, services
 from gongzhi.events.models import Allocation, Series
 from gongzhi.territory.models import Area
 
@@ -195,5 +195,54 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
             services.publish_event(event=event, actor=organiser)
             _sign_ups(rng, event, demand, now - dt.timedelta(days=2), base=base + 20000 + 1000 * days)
             made += 1
+        _rooms(organiser, area, today, now)
         if stdout:
             stdout.write(f"events: {subdistrict.name} 活动 {made} 个\n")
+
+
+ROOMS = [
+    # name, capacity, opens, closes, slot minutes, equipment
+    ("睦邻会客厅", 30, 9, 21, 120, "投影仪、音响、茶水"),
+    ("微展厅", 20, 9, 17, 120, "展板、射灯"),
+    ("“春天里”照相馆", 8, 9, 17, 60, "背景布、补光灯、相机"),
+    ("夜校教室", 40, 18, 22, 120, "电子白板、桌椅40套"),
+]
+BOOKINGS = [
+    # room index, days ahead, start hour, booker, purpose, attendees, approved
+    (0, 1, 13, "银发合唱团", "每周排练", 22, True),
+    (0, 2, 9, "楼组长议事会", "三驾马车联席会议", 15, True),
+    (0, 3, 15, "社区书法社", "书法课", 12, False),
+    (1, 1, 9, "街道档案室", "“老弄堂”照片展布展", 6, True),
+    (2, 2, 10, "社区志愿者服务队", "为高龄老人拍摄金婚照", 6, False),
+    (3, 1, 18, "快递小哥之家", "新就业群体普法讲座", 35, True),
+]
+
+
+def _rooms(organiser: User, area: Area, today: dt.date, now: dt.datetime) -> None:
+    """The neighbourhood's community spaces with a week of bookings, some approved."""
+    made = [
+        rooms.create_room(
+            actor=organiser,
+            area=area,
+            name=name,
+            capacity=capacity,
+            opens_at=dt.time(opens),
+            closes_at=dt.time(closes),
+            slot_minutes=minutes,
+            equipment=equipment,
+        )
+        for name, capacity, opens, closes, minutes, equipment in ROOMS
+    ]
+    for index, ahead, hour, booker, purpose, attendees, approved in BOOKINGS:
+        booking = rooms.book(
+            actor=organiser,
+            room=made[index],
+            on=today + dt.timedelta(days=ahead),
+            starts_at=dt.time(hour),
+            booker=booker,
+            purpose=purpose,
+            attendees=attendees,
+            now=now,
+        )
+        if approved:
+            rooms.decide(actor=organiser, booking=booking, decision="approve", note="同意，请用后恢复原样")

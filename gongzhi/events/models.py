@@ -265,3 +265,78 @@ class ListeningItem(TimeStamped):
         verbose_name = _("倾听日问题")
         verbose_name_plural = _("倾听日问题")
         ordering = ["event_id", "id"]
+
+
+class Room(TimeStamped):
+    """A community space (会客厅, 微展厅, 照相馆, a night-school room) booked by residents' groups
+    and units for a slot of its opening hours."""
+
+    subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(Area, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("场地名称"), max_length=60)
+    capacity = models.PositiveSmallIntegerField(_("容纳人数"))
+    equipment = models.CharField(_("设施设备"), max_length=200, blank=True)
+    opens_at = models.TimeField(_("开放时间"))
+    closes_at = models.TimeField(_("关闭时间"))
+    slot_minutes = models.PositiveSmallIntegerField(_("每段时长（分钟）"), default=120)
+    active = models.BooleanField(_("开放预约"), default=True)
+
+    class Meta:
+        verbose_name = _("社区场地")
+        verbose_name_plural = _("社区场地")
+        ordering = ["area_id", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="room_hours_order"),
+            models.CheckConstraint(condition=Q(capacity__gt=0) & Q(slot_minutes__gte=30), name="room_sane"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")
+    CANCELLED = "cancelled", _("已取消")
+
+
+HOLDING = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+
+
+class Booking(TimeStamped):
+    """One slot of a room on one day for a group or unit; a request holds the slot until the
+    neighbourhood decides, so two requests for the same slot cannot both stand."""
+
+    subdistrict = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings")
+    on = models.DateField(_("日期"))
+    starts_at = models.TimeField(_("开始"))
+    ends_at = models.TimeField(_("结束"))
+    booker = models.CharField(_("预约团队/单位"), max_length=80)
+    purpose = models.CharField(_("用途"), max_length=200)
+    attendees = models.PositiveSmallIntegerField(_("预计人数"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
+    )
+    note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("场地预约")
+        verbose_name_plural = _("场地预约")
+        ordering = ["on", "starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "on", "starts_at"],
+                condition=Q(status__in=["requested", "approved"]),
+                name="booking_one_per_slot",
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "on"])]

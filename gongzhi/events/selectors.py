@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFound
-from gongzhi.events.models import SEATED, Event, EventStatus, Registration, RegistrationStatus
+from gongzhi.events.models import SEATED, Booking, Event, EventStatus, Registration, RegistrationStatus, Room
 from gongzhi.events.rules import EVENT_READERS
 from gongzhi.territory.models import Area
 from gongzhi.territory.scope import scoped
@@ -119,3 +119,18 @@ def figures_of(event: Event) -> EventFigures:
     ratings = list(event.registrations.exclude(rating=None).values_list("rating", flat=True))
     rating = round(sum(ratings) / len(ratings), 1) if ratings else None
     return EventFigures(capacity=event.capacity, completed=completed, rating=rating, **rows)
+
+
+def rooms_for(user: User) -> QuerySet[Room]:
+    return scoped(Room.objects.all(), user, roles=EVENT_READERS)
+
+
+def room_for(user: User, pk: int) -> Room:
+    room = rooms_for(user).select_related("area").filter(pk=pk).first()
+    if room is None:
+        raise NotFound()
+    return room
+
+
+def bookings_for(user: User) -> QuerySet[Booking]:
+    return scoped(Booking.objects.all(), user, roles=EVENT_READERS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.events import views
+from gongzhi.events import room_views, views
 
 app_name = "events"
 urlpatterns = [
@@ -16,4 +16,9 @@ urlpatterns = [
     path("public/event/<int:pk>/", views.public_event, name="public_event"),
     path("public/event/<int:pk>/calendar.ics", views.event_ics, name="event_ics"),
     path("mine/<str:code>/", views.mine, name="mine"),
+    path("rooms/", room_views.index, name="rooms"),
+    path("rooms/new/", room_views.new, name="room_new"),
+    path("rooms/<int:pk>/", room_views.room, name="room"),
+    path("rooms/<int:pk>/book/", room_views.book, name="room_book"),
+    path("bookings/<int:pk>/decide/", room_views.decide, name="booking_decide"),
 ]

@@ -9,13 +9,13 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import File, Query, Router, Schema, UploadedFile
 from pydantic import Field
 
 from gongzhi.cases.models import Category
 from gongzhi.core.errors import DomainError
 from gongzhi.core.schemas import ErrorOut
-from gongzhi.mediation import selectors, services
+from gongzhi.mediation import agreements, selectors, services
 from gongzhi.mediation.models import Action, Dispute, PartyRole
 from gongzhi.territory.models import Area
 
@@ -71,6 +71,10 @@ class MediationAgreementOut(Schema):
     confirm_by: dt.date
     confirmation_applied_on: dt.date | None
     held_check_on: dt.date
+    court_result: str = Field(description="'' | confirmed | rejected")
+    court_result_on: dt.date | None
+    court_case_number: str
+    has_scan: bool = Field(description="the signed scan is on file (read it on the dispute's page)")
 
 
 class MediationFollowUpOut(Schema):
@@ -138,6 +142,9 @@ class MediationActionIn(Schema):
     form: str = "written"
     perform_by: dt.date | None = None
     applied_on: dt.date | None = None
+    result: str = Field("", description="court_result: confirmed | rejected")
+    decided_on: dt.date | None = Field(None, description="court_result: 裁定日期")
+    case_number: str = Field("", description="court_result: 法院案号")
     on: dt.date | None = None
     performance: str = ""
     note: str = ""
@@ -207,11 +214,17 @@ def _detail(request: HttpRequest, dispute: Dispute) -> dict:
                 "confirm_by",
                 "confirmation_applied_on",
                 "held_check_on",
+                "court_result",
+                "court_result_on",
+                "court_case_number",
             )
-        },
+        }
+        | {"has_scan": bool(agreement.scan)},
         "follow_ups": list(dispute.follow_ups.values("on", "performance", "note")),
         "events": list(dispute.events.values("seq", "at", "action", "from_status", "to_status", "note")),
-        "actions": transitions.actions_from(dispute.status) if can_mediate else [],
+        "actions": agreements.offered(dispute, transitions.actions_from(dispute.status))
+        if can_mediate
+        else [],
     }
 
 
@@ -285,6 +298,21 @@ def _need(value, field: str):
 
 
 @router.post(
+    "/disputes/{pk}/agreement/scan",
+    response={200: MediationDisputeDetailOut, **ERRORS},
+    summary="上传调解协议签字扫描件",
+    description="multipart `file`: a JPEG, PNG or WebP of the signed agreement (the content decides, "
+    "not the name; size limited; re-encoded without metadata). A written agreement only; a later "
+    "upload replaces the earlier one.",
+)
+def upload_scan(request: HttpRequest, pk: int, file: File[UploadedFile]):
+    user = request.auth
+    d = selectors.dispute_for(user, pk)
+    agreements.upload_scan(dispute=d, actor=user, upload=file)
+    return _detail(request, selectors.dispute_for(user, pk))
+
+
+@router.post(
     "/disputes/{pk}/actions/{action}", response={200: MediationDisputeDetailOut, **ERRORS}, summary="办理一步"
 )
 def act(request: HttpRequest, pk: int, action: str, body: MediationActionIn):
@@ -326,6 +354,18 @@ def act(request: HttpRequest, pk: int, action: str, body: MediationActionIn):
         case Action.CONFIRM:
             services.apply_confirmation(
                 dispute=d, actor=user, applied_on=_need(body.applied_on, "applied_on")
+            )
+        case Action.COURT_RESULT:
+            agreements.record_court_result(
+                dispute=d,
+                actor=user,
+                result=body.result,
+                decided_on=_need(body.decided_on, "decided_on"),
+                case_number=body.case_number,
+            )
+        case Action.SCAN:
+            raise DomainError(
+                _("请用 POST /disputes/{id}/agreement/scan 上传扫描件。"), code="unknown_action"
             )
         case Action.FOLLOW_UP:
             services.record_follow_up(

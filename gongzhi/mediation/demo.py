@@ -1,19 +1,23 @@
 """Demo disputes: a year of people's mediation in each subdistrict — noise, leaks between floors,
 shared space, pets, an inherited dwelling — at every step: waiting for acceptance, in mediation
-(one overdue), agreed and under follow-up, held after three months, broken, failed and referred."""
+(one overdue), agreed and under follow-up, held after three months (with the signed scan, the
+application for judicial confirmation and the court's ruling), broken, failed and referred."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import TextIO
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from gongzhi.accounts.models import User
-from gongzhi.mediation import services
-from gongzhi.mediation.models import AgreementForm, PartyRole, Performance, Referral, Source
+from gongzhi.mediation import agreements, services
+from gongzhi.mediation.models import AgreementForm, CourtResult, PartyRole, Performance, Referral, Source
 from gongzhi.registry.models import Resident
 from gongzhi.territory.models import Area, AreaKind
 
@@ -196,6 +200,8 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
                 perform_by=timezone.localdate(signed) + dt.timedelta(days=30),
                 now=signed,
             )
+            if step == "held":
+                _paperwork(dispute, mediator, signed, rng)
             first = signed + dt.timedelta(days=15)
             if first < now:
                 services.record_follow_up(
@@ -230,3 +236,37 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
                     )
         if stdout:
             stdout.write(f"mediation: {subdistrict.name} 矛盾纠纷 {made} 件\n")
+
+
+def _paperwork(dispute, mediator, signed: dt.datetime, rng: random.Random) -> None:
+    """The signed page scanned the same day, the joint application for judicial confirmation a
+    week later and the court's ruling two weeks after that."""
+    agreements.upload_scan(
+        dispute=dispute, actor=mediator, upload=_scan(), now=signed + dt.timedelta(hours=1)
+    )
+    applied = signed + dt.timedelta(days=7)
+    services.apply_confirmation(
+        dispute=dispute, actor=mediator, applied_on=timezone.localdate(applied), now=applied
+    )
+    decided = applied + dt.timedelta(days=14)
+    agreements.record_court_result(
+        dispute=dispute,
+        actor=mediator,
+        result=CourtResult.CONFIRMED,
+        decided_on=timezone.localdate(decided),
+        case_number=f"（{decided.year}）沪0101民特{rng.randrange(100, 999)}号",
+        now=decided,
+    )
+
+
+def _scan() -> SimpleUploadedFile:
+    """A plain page with lines of text and two signatures, as a phone photographs it."""
+    image = Image.new("RGB", (420, 594), (252, 252, 248))
+    draw = ImageDraw.Draw(image)
+    for y in range(60, 460, 24):
+        draw.line((40, y, 380, y), fill=(90, 90, 90), width=2)
+    draw.line((60, 520, 160, 505), fill=(20, 20, 120), width=3)
+    draw.line((260, 515, 360, 500), fill=(20, 20, 120), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return SimpleUploadedFile("协议签字页.jpg", buffer.getvalue(), content_type="image/jpeg")

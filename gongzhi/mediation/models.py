@@ -57,6 +57,8 @@ class Action(models.TextChoices):
     FAIL = "fail", _("终止调解")
     WITHDRAW = "withdraw", _("当事人撤回")
     CONFIRM = "confirm", _("申请司法确认")
+    COURT_RESULT = "court_result", _("登记司法确认结果")
+    SCAN = "scan", _("上传协议签字扫描件")
     FOLLOW_UP = "follow_up", _("回访")
     CLOSE_HELD = "close_held", _("确认协议履行")
     REPORT_BROKEN = "report_broken", _("协议未履行")
@@ -203,6 +205,11 @@ class MediationSession(models.Model):
         ordering = ["dispute_id", "held_at", "id"]
 
 
+class CourtResult(models.TextChoices):
+    CONFIRMED = "confirmed", _("确认有效")
+    REJECTED = "rejected", _("驳回申请")
+
+
 class AgreementForm(models.TextChoices):
     WRITTEN = "written", _("书面协议")
     ORAL = "oral", _("口头协议")
@@ -221,6 +228,14 @@ class Agreement(models.Model):
     confirm_by = models.DateField(_("司法确认申请截止"))
     confirmation_applied_on = models.DateField(_("申请司法确认日期"), null=True, blank=True)
     held_check_on = models.DateField(_("三个月回访日"))
+    # the signed paper, scanned or photographed (checked and re-encoded by cases.photos)
+    scan = models.FileField(_("签字扫描件"), upload_to="mediation/agreements/%Y/%m/", blank=True)
+    scan_content_type = models.CharField(max_length=40, blank=True)
+    scan_uploaded_at = models.DateTimeField(_("扫描件上传时间"), null=True, blank=True)
+    # the court's ruling on the application for judicial confirmation (人民调解法 第三十三条)
+    court_result = models.CharField(_("司法确认结果"), max_length=10, choices=CourtResult.choices, blank=True)
+    court_result_on = models.DateField(_("裁定日期"), null=True, blank=True)
+    court_case_number = models.CharField(_("法院案号"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("调解协议")

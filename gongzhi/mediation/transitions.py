@@ -21,6 +21,9 @@ ACTIONS: dict[str, tuple[str, dict[str, str]]] = {
         {S.APPLIED: S.WITHDRAWN, S.ACCEPTED: S.WITHDRAWN, S.MEDIATING: S.WITHDRAWN},
     ),
     Action.CONFIRM: ("dispute.mediate", {S.AGREED: S.AGREED}),
+    # the court's ruling and the signed scan may come after the three-month check too
+    Action.COURT_RESULT: ("dispute.mediate", {s: s for s in (S.AGREED, S.HELD, S.BROKEN)}),
+    Action.SCAN: ("dispute.mediate", {s: s for s in (S.AGREED, S.HELD, S.BROKEN)}),
     Action.FOLLOW_UP: ("dispute.mediate", {S.AGREED: S.AGREED}),
     Action.CLOSE_HELD: ("dispute.mediate", {S.AGREED: S.HELD}),
     Action.REPORT_BROKEN: ("dispute.mediate", {S.AGREED: S.BROKEN}),

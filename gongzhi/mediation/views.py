@@ -7,7 +7,7 @@ import datetime as dt
 import io
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -18,10 +18,11 @@ from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases.models import Category
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
-from gongzhi.mediation import selectors, services, transitions
+from gongzhi.mediation import agreements, selectors, services, transitions
 from gongzhi.mediation.models import (
     Action,
     AgreementForm,
+    CourtResult,
     Kind,
     PartyRole,
     Performance,
@@ -155,7 +156,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     dispute = selectors.dispute_for(user, pk)
     can_mediate = permissions.has(user, "dispute.mediate", dispute)
-    actions = [a for a in transitions.actions_from(dispute.status) if can_mediate]
+    actions = agreements.offered(
+        dispute, [a for a in transitions.actions_from(dispute.status) if can_mediate]
+    )
     parties = [(p, selectors.party_name(user, p, dispute)) for p in dispute.parties.all()]
     agreement = (
         getattr(dispute, "agreement", None) if dispute.status in ("agreed", "held", "broken") else None
@@ -178,6 +181,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "referrals": [r for r in Referral.choices if r[0]],
             "performances": Performance.choices,
             "forms": AgreementForm.choices,
+            "court_results": CourtResult.choices,
+            "can_see_scan": permissions.has(user, "dispute.parties", dispute),
             "categories": Category.objects.filter(active=True, parent__isnull=False).order_by("code")[:200],
         },
     )
@@ -250,6 +255,16 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 services.apply_confirmation(
                     dispute=dispute, actor=user, applied_on=_date(post.get("applied_on", ""), _("申请日期"))
                 )
+            case Action.SCAN:
+                agreements.upload_scan(dispute=dispute, actor=user, upload=request.FILES.get("scan"))
+            case Action.COURT_RESULT:
+                agreements.record_court_result(
+                    dispute=dispute,
+                    actor=user,
+                    result=post.get("result", ""),
+                    decided_on=_date(post.get("decided_on", ""), _("裁定日期")),
+                    case_number=post.get("case_number", ""),
+                )
             case Action.FOLLOW_UP:
                 services.record_follow_up(
                     dispute=dispute,
@@ -275,6 +290,21 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, _("已%(action)s。") % {"action": Action(action).label})
     return redirect("mediation:detail", dispute.pk)
+
+
+@staff_page
+def agreement_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signed agreement's scan, for those who may see the parties' names."""
+    user = request.user
+    dispute = selectors.dispute_for(user, pk)
+    if not permissions.has(user, "dispute.parties", dispute):
+        raise NotAllowed()
+    agreement = getattr(dispute, "agreement", None)
+    if agreement is None or not agreement.scan:
+        raise Http404
+    response = FileResponse(agreement.scan.open("rb"), content_type=agreement.scan_content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @staff_page

@@ -18,7 +18,7 @@ from gongzhi.core.errors import NotFound
 from gongzhi.core.schemas import ErrorOut
 from gongzhi.registry.models import Dwelling
 from gongzhi.registry.validators import FieldError
-from gongzhi.renewal import selectors, services, sheets
+from gongzhi.renewal import editing, selectors, services, sheets
 from gongzhi.renewal.models import Project
 
 router = Router(tags=["renewal"])
@@ -67,6 +67,22 @@ class RenewalProjectIn(Schema):
     area_id: int = Field(description="a neighbourhood, estate or building in scope")
     name: str
     kind: str = Field(description="old_area | rebuild | lift | retrofit")
+
+
+class RenewalProjectEditIn(Schema):
+    name: str
+    area_id: int | None = Field(None, description="a new area (neighbourhood, estate or building in scope)")
+
+
+class RenewalRoundDatesIn(Schema):
+    opens_on: dt.date
+    closes_on: dt.date
+
+
+class RenewalPlansOut(Schema):
+    plans: int = Field(description="plans (一户一策) written")
+    obstacles: int = Field(description="obstacles raised or their notes updated")
+    unchanged: int
 
 
 class RenewalRoundIn(Schema):
@@ -229,6 +245,51 @@ def open_round(request: HttpRequest, pk: int, payload: RenewalRoundIn):
 def close_round(request: HttpRequest, pk: int, payload: RenewalOnIn):
     project = selectors.project_for(request.auth, pk)
     return _round(services.close_round(actor=request.auth, project=project, on=payload.on))
+
+
+@router.patch("/projects/{pk}", response={200: RenewalProjectOut, **ERRORS}, summary="修改项目名称或范围")
+def edit_project(request: HttpRequest, pk: int, payload: RenewalProjectEditIn):
+    project = selectors.project_for(request.auth, pk)
+    area = None
+    if payload.area_id is not None:
+        area = selectors.project_areas_for(request.auth).filter(pk=payload.area_id).first()
+        if area is None:
+            raise FieldError("area_id", _("该区域不在您的管辖范围内，或不是居民区、小区、楼栋。"))
+    project = editing.update_project(actor=request.auth, project=project, name=payload.name, area=area)
+    return _project(project)
+
+
+@router.patch(
+    "/projects/{pk}/rounds/{number}",
+    response={200: RenewalRoundOut, **ERRORS},
+    summary="修改进行中轮次的日期",
+)
+def edit_round(request: HttpRequest, pk: int, number: int, payload: RenewalRoundDatesIn):
+    project = selectors.project_for(request.auth, pk)
+    round_ = editing.update_round(
+        actor=request.auth,
+        project=project,
+        number=number,
+        opens_on=payload.opens_on,
+        closes_on=payload.closes_on,
+    )
+    return _round(round_)
+
+
+@router.post(
+    "/projects/{pk}/plans/import",
+    response={200: RenewalPlansOut, **ERRORS},
+    summary="从 .xlsx 导入一户一策与难点",
+    description="The households' sheet; only 证号, 一户一策 and 难点 are read, every number must be on "
+    'the register. With any bad row nothing is written: 400 {"code": "bad_rows", "details": '
+    '{"errors": [{"row", "column", "message"}]}}. Importing the same file again changes nothing.',
+)
+def import_plans(request: HttpRequest, pk: int, file: File[UploadedFile]):
+    project = selectors.project_for(request.auth, pk)
+    if file.size > sheets.MAX_BYTES:
+        raise FieldError("file", _("文件超过 5 MB，请分批导入。"))
+    result = editing.import_plans(actor=request.auth, project=project, data=file.read())
+    return {"plans": result.plans, "obstacles": result.obstacles, "unchanged": result.unchanged}
 
 
 @router.post(

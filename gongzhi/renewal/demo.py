@@ -1,19 +1,22 @@
 """Demo renewal: in the first subdistrict an old-area project of 400 certificates whose signing
-round is at 92% (first day 75%) with its holdouts and their obstacles, and in every subdistrict
+round is at 92% (first day 75%) with its holdouts, their obstacles and their plans (imported from
+the sheet), the signing period extended by a fortnight, and in every subdistrict
 a lift-installation consent campaign for one building, counted per dwelling."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import TextIO
 
 from django.db import transaction
 from django.utils import timezone
+from openpyxl import Workbook
 
 from gongzhi.accounts.models import User
 from gongzhi.registry.demo import person_name
-from gongzhi.renewal import services
+from gongzhi.renewal import editing, services, sheets
 from gongzhi.territory.models import Area, AreaKind
 
 CERTIFICATES = 400
@@ -117,13 +120,31 @@ def _old_area(leader: User, cadres: list[User], estate: Area, rng: random.Random
     for n, c in enumerate(order[:SIGNED]):
         on = round2_on if n < FIRST_DAY else round2_on + dt.timedelta(days=1 + (n - FIRST_DAY) % 19)
         services.respond(actor=c.cadre or leader, certificate=c, answer="signed", on=on)
+    plans = []
     for c in order[SIGNED:]:
         kind, note = rng.choice(OBSTACLES)
         who = c.cadre or leader
         services.add_obstacle(
             actor=who, certificate=c, kind=kind, note=note, on=round2_on + dt.timedelta(days=2)
         )
-        services.set_plan(actor=who, certificate=c, plan=f"包保干部每周上门；{note}，请街道法律顾问协助。")
+        plans.append([c.number, *[""] * 8, f"包保干部每周上门；{note}，请街道法律顾问协助。", ""])
+    # the holdouts' plans (一户一策) come from the sheet the working group keeps, as in practice
+    editing.import_plans(actor=leader, project=project, data=_sheet(plans))
+    # the signing period extended by a fortnight (签约期延长), as the working group decided
+    editing.update_round(
+        actor=leader, project=project, number=2, opens_on=round2_on, closes_on=today + dt.timedelta(days=84)
+    )
+
+
+def _sheet(rows: list[list[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in sheets.COLUMNS])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _lift(leader: User, cadres: list[User], building: Area, rng: random.Random, today: dt.date) -> None:

@@ -18,7 +18,7 @@ from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.core.events import DomainSignal
 from gongzhi.registry.models import Dwelling
 from gongzhi.registry.validators import FieldError
-from gongzhi.renewal import progress, sheets, transitions
+from gongzhi.renewal import editing, progress, sheets, transitions
 from gongzhi.renewal.models import (
     Answer,
     Certificate,
@@ -530,9 +530,12 @@ def import_certificates(*, actor: User, project: Project, data: bytes) -> sheets
     specs = sheets.parse(project, data)
     existing = {
         c.number: c
-        for c in project.certificates.select_for_update(of=("self",)).prefetch_related("dwellings")
+        for c in project.certificates.select_for_update(of=("self",)).prefetch_related(
+            "dwellings", "obstacles"
+        )
     }
     result = sheets.ImportResult()
+    today = timezone.localdate()
     for spec in specs:
         certificate = existing.get(spec.number)
         fields = spec.fields()
@@ -542,12 +545,17 @@ def import_certificates(*, actor: User, project: Project, data: bytes) -> sheets
             )
             if spec.dwellings:
                 certificate.dwellings.add(*spec.dwellings)
+            editing.apply_plan(certificate, spec.plan, spec.obstacles, today)
             result.created += 1
             continue
         changed = [name for name, value in fields.items() if getattr(certificate, name) != value]
         same_dwellings = {d.pk for d in certificate.dwellings.all()} == {d.pk for d in spec.dwellings}
+        plan_changed, obstacles = editing.apply_plan(certificate, spec.plan, spec.obstacles, today)
         if not changed and same_dwellings:
-            result.unchanged += 1
+            if plan_changed or obstacles:
+                result.updated += 1
+            else:
+                result.unchanged += 1
             continue
         for name in changed:
             setattr(certificate, name, fields[name])

@@ -23,7 +23,7 @@ from gongzhi.accounts.models import User
 from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError
 from gongzhi.registry.models import Dwelling
-from gongzhi.renewal.models import CertificateKind, Project
+from gongzhi.renewal.models import Certificate, CertificateKind, ObstacleKind, Project
 from gongzhi.territory.models import Area, AreaKind
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -48,13 +48,28 @@ COLUMNS = [
     Column("floor", "楼层", False, "整数，可空"),
     Column("dwellings", "房屋", False, "该楼栋的房号或地址，多套用顿号分隔，可空"),
     Column("cadre", "包保干部", False, "平台用户名，须负责该楼栋，可空"),
+    Column("plan", "一户一策", False, "该户的工作方案，可空；空白不改动已有方案"),
+    Column(
+        "obstacles",
+        "难点",
+        False,
+        "继承未析产 / 家庭矛盾 / 补偿估价分歧 / 独居老人 / 联系不上 / 其他，可写“类型：说明”，多项用分号或换行分隔，可空",
+    ),
 ]
+# The plan import (services.import_plans, after the register is locked) reads only these.
+PLAN_KEYS = ("number", "plan", "obstacles")
+MAX_PLAN = 2000
+MAX_NOTE = 300
 HEADERS = {c.header: c.key for c in COLUMNS}
 LABELS = {c.key: c.header for c in COLUMNS}
 KINDS = {str(label): code for code, label in CertificateKind.choices} | {
     code: code for code in CertificateKind.values
 }
 SEPARATORS = re.compile(r"[、,，;；/\n]+")
+OBSTACLE_SEPARATORS = re.compile(r"[;；\n]+")
+OBSTACLE_KINDS = {str(label): code for code, label in ObstacleKind.choices} | {
+    code: code for code in ObstacleKind.values
+}
 
 
 @dataclass
@@ -99,6 +114,8 @@ class CertificateRow:
     floor: int | None
     dwellings: list[Dwelling]
     cadre: User | None
+    plan: str = ""
+    obstacles: tuple[tuple[str, str], ...] = ()
 
     def fields(self) -> dict:
         """The model fields this row sets (the number is the key, not a field to update)."""
@@ -120,6 +137,56 @@ class ImportResult:
     unchanged: int = 0
 
 
+@dataclass
+class PlanRow:
+    """One row of the plan import: a certificate of the register, its plan (blank: keep the one
+    on record) and its obstacles as (kind, note)."""
+
+    row: int
+    certificate: Certificate
+    plan: str
+    obstacles: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class PlanResult:
+    plans: int = 0
+    obstacles: int = 0
+    unchanged: int = 0
+
+
+def _plan_and_obstacles(row: dict[str, str], bad) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The 一户一策 text and the 难点 cell of a row, checked (`bad(column, message)` on a problem)."""
+    plan = row.get("plan", "")
+    if len(plan) > MAX_PLAN:
+        bad("plan", _("一户一策不能超过 %(n)s 个字。") % {"n": MAX_PLAN})
+    found: dict[str, str] = {}
+    for part in [p.strip() for p in OBSTACLE_SEPARATORS.split(row.get("obstacles", "")) if p.strip()]:
+        name, note = _split(part)
+        kind = OBSTACLE_KINDS.get(name.strip())
+        if kind is None:
+            bad(
+                "obstacles",
+                _("“%(v)s”不是可选的难点（继承未析产、家庭矛盾、补偿估价分歧、独居老人、联系不上、其他）。")
+                % {"v": name.strip()},
+            )
+        elif len(note) > MAX_NOTE:
+            bad("obstacles", _("难点说明不能超过 %(n)s 个字。") % {"n": MAX_NOTE})
+        elif kind in found:
+            bad("obstacles", _("难点“%(v)s”重复填写。") % {"v": name.strip()})
+        else:
+            found[kind] = note
+    return plan, tuple(found.items())
+
+
+def _split(part: str) -> tuple[str, str]:
+    """“继承未析产：兄妹三人未析产” → (kind, note); a bare kind has no note."""
+    match = re.match(r"^([^:：]*)[:：](.*)$", part, flags=re.S)
+    if match is None:
+        return part, ""
+    return match.group(1), match.group(2).strip()
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -128,9 +195,10 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+def read_rows(data: bytes, required: tuple[str, ...] | None = None) -> list[tuple[int, dict[str, str]]]:
     """(row number as Excel shows it, {column key: text}) for every non-blank row of the first
-    sheet. A file that is no .xlsx, or lacks a required column, is refused as a whole."""
+    sheet. A file that is no .xlsx, or lacks a required column (`required`, default the register's),
+    is refused as a whole."""
     if len(data) > MAX_BYTES:
         raise DomainError(_("文件超过 5 MB，请分批导入。"), code="bad_file")
     try:
@@ -156,7 +224,8 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
             key = HEADERS.get(_text(title).lstrip("\ufeff").rstrip("*").strip())
             if key:
                 mapping[index] = key
-        missing = [c.header for c in COLUMNS if c.required and c.key not in mapping.values()]
+        needed = [c for c in COLUMNS if (c.key in required if required is not None else c.required)]
+        missing = [c.header for c in needed if c.key not in mapping.values()]
         if missing:
             raise RowsRejected([RowError(1, "、".join(missing), _("表头缺少必填列，请使用平台提供的模板。"))])
         result = []
@@ -274,6 +343,7 @@ def parse(project: Project, data: bytes) -> list[CertificateRow]:
                 bad("dwellings", _("“%(v)s”不是 %(b)s 登记的房屋。") % {"v": name, "b": area.name})
             elif found is not None and found not in dwellings:
                 dwellings.append(found)
+        plan, obstacles = _plan_and_obstacles(row, bad)
         cadre = None
         if row.get("cadre"):
             cadre = lookups.user(row["cadre"])
@@ -294,8 +364,47 @@ def parse(project: Project, data: bytes) -> list[CertificateRow]:
                     floor=floor,
                     dwellings=dwellings,
                     cadre=cadre,
+                    plan=plan,
+                    obstacles=obstacles,
                 )
             )
+    if errors:
+        raise RowsRejected(errors)
+    return result
+
+
+def parse_plans(project: Project, data: bytes) -> list[PlanRow]:
+    """The plan import: the same sheet, of which only 证号, 一户一策 and 难点 are read; every number
+    must be on the project's register. RowsRejected when any row is bad."""
+    rows = read_rows(data, required=PLAN_KEYS[:1])
+    if not rows:
+        raise RowsRejected([RowError(2, LABELS["number"], _("表格中没有数据行。"))])
+    if not any(key in rows[0][1] for key in PLAN_KEYS[1:]):
+        raise RowsRejected(
+            [RowError(1, "、".join(LABELS[k] for k in PLAN_KEYS[1:]), _("表头缺少“一户一策”或“难点”列。"))]
+        )
+    register = {c.number: c for c in project.certificates.all()}
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    result = []
+    for row_number, row in rows:
+        before = len(errors)
+
+        def bad(column: str, message: str, row_number=row_number) -> None:
+            errors.append(RowError(row_number, LABELS[column], message))
+
+        number = row.get("number", "")
+        certificate = register.get(number)
+        if not number:
+            bad("number", _("证号不能为空。"))
+        elif number in seen:
+            bad("number", _("与第 %(r)s 行的证号重复。") % {"r": seen[number]})
+        elif certificate is None:
+            bad("number", _("证号“%(v)s”不在本项目的权证名册中。") % {"v": number})
+        seen.setdefault(number, row_number)
+        plan, obstacles = _plan_and_obstacles(row, bad)
+        if len(errors) == before:
+            result.append(PlanRow(row=row_number, certificate=certificate, plan=plan, obstacles=obstacles))
     if errors:
         raise RowsRejected(errors)
     return result
@@ -310,7 +419,7 @@ def template(project: Project) -> bytes:
     sheet.append([c.header + ("*" if c.required else "") for c in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFGHI", (22, 12, 14, 18, 8, 8, 8, 24, 14), strict=True):
+    for letter, width in zip("ABCDEFGHIJK", (22, 12, 14, 18, 8, 8, 8, 24, 14, 36, 30), strict=True):
         sheet.column_dimensions[letter].width = width
     building = (
         Area.objects.filter(path__startswith=project.area.path, kind=AreaKind.BUILDING)
@@ -323,7 +432,19 @@ def template(project: Project) -> bytes:
     guide.append([_("在“权证”表中每行填写一证；带 * 的列必填。示例（请勿照抄）：")])
     guide.append([c.header for c in COLUMNS])
     guide.append(
-        ["沪房地黄字第0001号", "产权证", building.code, "张建国、李秀英", "1", "3", "2", room or "", ""]
+        [
+            "沪房地黄字第0001号",
+            "产权证",
+            building.code,
+            "张建国、李秀英",
+            "1",
+            "3",
+            "2",
+            room or "",
+            "",
+            "长子在外地，约周末三方面谈；先解决继承公证",
+            "继承未析产：兄妹三人未办继承公证；补偿估价分歧",
+        ]
     )
     guide.append([])
     guide.append([_("列"), _("说明")])

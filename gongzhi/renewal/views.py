@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from gongzhi.core import rules as permissions
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.registry.validators import FieldError
 from gongzhi.registry.web import int_or_none, staff_page
-from gongzhi.renewal import documents, selectors, services, sheets, transitions
+from gongzhi.renewal import documents, editing, selectors, services, sheets, transitions
 from gongzhi.renewal.models import Kind, Obstacle, ObstacleKind, ProjectState
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -135,6 +136,9 @@ def _manage_context(user, project) -> dict:
     register_open = project.state == ProjectState.PREPARED
     return {
         "can_manage": True,
+        "open_round": services.current_round(project),
+        "project_areas": _areas_around(user, project) if project.state != ProjectState.CLEARED else [],
+        "can_import_plans": project.state != ProjectState.CLEARED,
         "next_rounds": [(n, *defaults.get(n, ("85", False))) for n in next_round],
         "can_close": project.state in services.OPEN_ROUND,
         "can_clear": project.state == ProjectState.EFFECTIVE,
@@ -156,6 +160,17 @@ def _manage_context(user, project) -> dict:
         else [],
         "today": timezone.localdate(),
     }
+
+
+def _areas_around(user, project) -> list:
+    """Where a project may move: its area's ancestors and the areas inside it (the only ones that
+    can hold its certificates), its own area always among them."""
+    ancestors = [int(part) for part in project.area.path.strip("/").split("/") if part.isdigit()]
+    return list(
+        selectors.project_areas_for(user).filter(
+            Q(pk__in=ancestors) | Q(pk=project.area_id) | Q(path__startswith=project.area.path)
+        )[:300]
+    )
 
 
 @require_POST
@@ -186,6 +201,24 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             services.close_round(actor=user, project=project, on=_date(post.get("on")))
         elif what == "clear":
             services.clear_project(actor=user, project=project)
+        elif what == "edit_project":
+            area = None
+            if post.get("area"):
+                area = selectors.project_areas_for(user).filter(pk=int_or_none(post.get("area"))).first()
+                if area is None:
+                    raise FieldError("area", _("请选择居民区、小区或楼栋。"))
+            editing.update_project(actor=user, project=project, name=post.get("name", ""), area=area)
+        elif what == "edit_round":
+            number = int_or_none(post.get("number"))
+            if number not in (1, 2):
+                raise FieldError("number", _("请选择轮次。"))
+            editing.update_round(
+                actor=user,
+                project=project,
+                number=number,
+                opens_on=_date(post.get("opens_on")),
+                closes_on=_date(post.get("closes_on")),
+            )
         elif what == "add_certificate":
             area = (
                 selectors.project_areas_for(user)
@@ -251,17 +284,26 @@ def import_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             raise FieldError("file", _("请选择要导入的 .xlsx 文件。"))
         if upload.size > sheets.MAX_BYTES:
             raise FieldError("file", _("文件超过 5 MB，请分批导入。"))
-        result = services.import_certificates(actor=user, project=project, data=upload.read())
+        if request.POST.get("what") == "plans":
+            result = editing.import_plans(actor=user, project=project, data=upload.read())
+            done = _("导入完成：一户一策 %(p)s 证，难点 %(o)s 项，未变 %(n)s 证。") % {
+                "p": result.plans,
+                "o": result.obstacles,
+                "n": result.unchanged,
+            }
+        else:
+            result = services.import_certificates(actor=user, project=project, data=upload.read())
+            done = _("导入完成：新增 %(c)s 证，更新 %(u)s 证，未变 %(n)s 证。") % {
+                "c": result.created,
+                "u": result.updated,
+                "n": result.unchanged,
+            }
     except sheets.RowsRejected as exc:
         errors, message = exc.errors, exc.message
     except DomainError as exc:
         message = exc.message
     else:
-        messages.success(
-            request,
-            _("导入完成：新增 %(c)s 证，更新 %(u)s 证，未变 %(n)s 证。")
-            % {"c": result.created, "u": result.updated, "n": result.unchanged},
-        )
+        messages.success(request, done)
         url = reverse("renewal:project", args=[project.pk])
         if request.htmx:
             response = HttpResponse(status=204)

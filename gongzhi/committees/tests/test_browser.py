@@ -71,6 +71,8 @@ def test_secretary_records_a_works_and_its_price_review_on_a_phone(world, live_s
     page.fill("#works-form input[name=title]", "小区雨污水管道改造")
     page.fill("#works-form input[name=contractor]", "上海市政管网工程有限公司")
     page.fill("#works-form input[name=amount]", "186500")
+    # paid from the public income: a maintenance-fund works would also need its owners' vote
+    page.select_option("#works-form select[name=funding]", "public_income")
     page.click("#works-form button[type=submit]")
     page.wait_for_selector("text=已登记维修工程")
     page.click("#act-approve button[type=submit]")

@@ -110,3 +110,38 @@ def test_two_staff_registering_the_same_annual_audit_at_once(world):
     outcomes = race(register("甲事务所"), register("乙事务所"))
     assert sorted(outcomes) == ["conflict", "ok"]
     assert Audit.objects.filter(committee=committee, kind="annual", year=2025).count() == 1
+
+
+def test_two_change_orders_above_the_line_at_once_one_waits_for_review(world):
+    from gongzhi.committees import works as works_services
+    from gongzhi.committees.models import WorksChange
+    from gongzhi.committees.tests.helpers import committee_in_term
+
+    leader, secretary = world.a.users["leader"], world.a.users["neighbourhood"]
+    committee = committee_in_term(world.a)
+    works = works_services.create_works(
+        actor=secretary,
+        committee=committee,
+        title="小区雨污水管道改造",
+        contractor="上海市政管网工程有限公司",
+        amount="186500",
+        funding="public_income",
+        proposed_on=dt.date(2026, 4, 1),
+    )
+    works = works_services.review_price(
+        actor=secretary, works=works, firm="造价所", reviewed_amount="172300", on=dt.date(2026, 4, 5)
+    )
+
+    def change(user, amount):
+        return lambda: works_services.change_budget(
+            actor=user,
+            works=works,
+            amount=amount,
+            reason="增加管道",
+            attachment_name="BG",
+            on=dt.date(2026, 4, 6),
+        )
+
+    outcomes = race(change(leader, "240000"), change(secretary, "250000"))
+    assert sorted(outcomes) == ["invalid", "ok"]
+    assert WorksChange.objects.filter(works=works).count() == 1

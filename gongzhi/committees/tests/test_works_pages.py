@@ -2,6 +2,7 @@
 refuse bad input with a clear message and write nothing, and lay tables out as phone cards."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -35,7 +36,7 @@ def test_secretary_records_a_works_above_the_line_through_the_pages(world, clien
             "title": "外墙渗水修缮",
             "contractor": "上海恒固防水工程有限公司",
             "amount": "72400",
-            "funding": "maintenance_fund",
+            "funding": "public_income",
             "proposed_on": "2026-04-01",
         },
         follow=True,
@@ -192,3 +193,109 @@ def test_api_works_and_audits(world, client):
     )
     assert r.status_code == 201 and r.json()["needs_price_review"] is True
     assert len(client.get(f"/api/committees/audits/{audit_id}", **lh).json()["findings"]) == 1
+
+
+def test_a_change_order_through_the_page_and_the_api(world, client):
+    committee = committee_in_term(world.a)
+    secretary = world.a.users["neighbourhood"]
+    works = works_services.create_works(
+        actor=secretary,
+        committee=committee,
+        title="小区雨污水管道改造",
+        contractor="上海市政管网工程有限公司",
+        amount="186500",
+        funding="public_income",
+        proposed_on=D(2026, 4, 1),
+    )
+    works = works_services.review_price(
+        actor=secretary, works=works, firm="上海建科造价咨询", reviewed_amount="172300", on=D(2026, 4, 5)
+    )
+    client.force_login(secretary)
+    act = reverse("committees:works_act", args=[works.pk])
+    page = client.get(reverse("committees:works", args=[works.pk])).content.decode()
+    assert 'id="act-change_budget"' in page and 'id="act-review_change"' not in page
+    response = client.post(
+        act,
+        {
+            "action": "change_budget",
+            "on": "2026-04-06",
+            "amount": "260000",
+            "reason": "",
+            "attachment_name": "BG-1",
+        },
+        follow=True,
+    )
+    assert "请写明变更原因" in response.content.decode() and not works.changes.exists()
+    response = client.post(
+        act,
+        {
+            "action": "change_budget",
+            "on": "2026-04-06",
+            "amount": "260000",
+            "reason": "增加东侧污水管道",
+            "attachment_name": "变更签证单 BG-2026-004",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert (
+        "变更签证待审价" in page and 'id="act-review_change"' in page and 'id="act-change_budget"' not in page
+    )
+    assert 'data-label="签证单">变更签证单 BG-2026-004' in page
+    _t, secret = tokens.issue_token(user=secretary, name="t")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "content_type": "application/json"}
+    r = client.get(f"/api/committees/works/{works.pk}", **headers)
+    assert r.json()["change_pending"] is True and r.json()["actions"] == ["approve", "drop", "review_change"]
+    r = client.post(
+        f"/api/committees/works/{works.pk}/actions", {"action": "approve", "on": "2026-04-07"}, **headers
+    )
+    assert r.status_code == 400 and "变更审价" in r.json()["message"]
+    r = client.post(
+        f"/api/committees/works/{works.pk}/actions",
+        {
+            "action": "review_change",
+            "on": "2026-04-08",
+            "firm": "上海建科造价咨询",
+            "reviewed_amount": "251000",
+        },
+        **headers,
+    )
+    assert (
+        r.status_code == 200
+        and Decimal(r.json()["ceiling"]) == 251000
+        and r.json()["change_pending"] is False
+    )
+    r = client.post(
+        f"/api/committees/works/{works.pk}/actions",
+        {
+            "action": "change_budget",
+            "on": "2026-04-09",
+            "amount": "0",
+            "reason": "减少",
+            "attachment_name": "BG",
+        },
+        **headers,
+    )
+    assert r.status_code == 400 and "大于零" in r.json()["message"]
+
+
+def test_the_approve_form_asks_for_the_vote_of_a_maintenance_fund_works(world, client):
+    committee = committee_in_term(world.a)
+    secretary = world.a.users["neighbourhood"]
+    works = works_services.create_works(
+        actor=secretary,
+        committee=committee,
+        title="3号楼屋面防水修缮",
+        contractor="上海恒固防水工程有限公司",
+        amount="38600",
+        funding="maintenance_fund",
+        proposed_on=D(2026, 4, 1),
+    )
+    client.force_login(secretary)
+    response = client.post(
+        reverse("committees:works_act", args=[works.pk]),
+        {"action": "approve", "on": "2026-04-02"},
+        follow=True,
+    )
+    assert "须经业主大会表决通过" in response.content.decode()
+    assert Works.objects.get(pk=works.pk).status == WorksStatus.PROPOSED

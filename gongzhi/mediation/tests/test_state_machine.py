@@ -2,13 +2,16 @@
 timeline whose last row is the dispute's status."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from gongzhi.core.errors import DomainError
-from gongzhi.mediation import services, transitions
+from gongzhi.mediation import agreements, services, transitions
 from gongzhi.mediation.models import Action, Dispute, Performance, Referral
 from gongzhi.mediation.tests.helpers import MONDAY, new_dispute
 
@@ -25,7 +28,16 @@ STEPS = [
     "follow_up",
     "close",
     "broken",
+    "confirm",
+    "court_result",
+    "scan",
 ]
+
+
+def _scan():
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 30), (255, 255, 255)).save(buffer, "PNG")
+    return SimpleUploadedFile("scan.png", buffer.getvalue(), content_type="image/png")
 
 
 def _do(step, dispute, actor, now):
@@ -68,10 +80,28 @@ def _do(step, dispute, actor, now):
             )
         case "close":
             services.close_held(dispute=dispute, actor=actor, now=now)
+        case "confirm":
+            services.apply_confirmation(dispute=dispute, actor=actor, applied_on=day, now=now)
+        case "court_result":
+            agreements.record_court_result(
+                dispute=dispute,
+                actor=actor,
+                result="confirmed",
+                decided_on=day,
+                case_number="（2030）沪0101民特1号",
+                now=now,
+            )
+        case "scan":
+            agreements.upload_scan(dispute=dispute, actor=actor, upload=_scan(), now=now)
         case "broken":
             services.report_broken(
                 dispute=dispute, actor=actor, reason="未赔偿", referral=Referral.CIRCUIT_COURT, now=now
             )
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -96,4 +126,11 @@ def test_any_sequence_keeps_the_dispute_consistent(world, steps):
         assert transitions.target(event.from_status, event.action) == event.to_status
     if dispute.status in ("agreed", "held", "broken"):
         assert dispute.agreement and dispute.sessions.exists()
+        agreement = dispute.agreement
+        # a court result only after an application, never before it; a scan only with its step
+        assert not agreement.court_result or (
+            agreement.confirmation_applied_on is not None
+            and agreement.court_result_on >= agreement.confirmation_applied_on
+        )
+        assert bool(agreement.scan) == any(e.action == Action.SCAN for e in events)
     assert events[0].action == Action.APPLY

@@ -30,6 +30,7 @@ def open_signing(side, project, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(
 
 
 HEADER = ["证号*", "类型", "楼栋*", "权利人/承租人*", "户数", "人数", "楼层", "房屋", "包保干部"]
+FULL_HEADER = [*HEADER, "一户一策", "难点"]
 
 
 def xlsx(rows, header=HEADER) -> bytes:

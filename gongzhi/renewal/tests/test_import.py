@@ -10,7 +10,7 @@ from gongzhi.accounts.models import AuditEvent
 from gongzhi.core.errors import DomainError, NotAllowed
 from gongzhi.renewal import services, sheets
 from gongzhi.renewal.models import Certificate
-from gongzhi.renewal.tests.helpers import GOOD, HEADER, xlsx
+from gongzhi.renewal.tests.helpers import FULL_HEADER, GOOD, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,7 @@ def test_the_template_imports_nothing_as_it_is_and_shows_an_example(world, site)
     data = sheets.template(project)
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["权证", "说明"]
-    assert [c.value for c in book["权证"][1]] == HEADER
+    assert [c.value for c in book["权证"][1]] == FULL_HEADER
     example = [c.value for c in book["说明"][3]]
     assert example[2] == "A-E1-B3" and example[7] == "101室"
     with pytest.raises(sheets.RowsRejected, match="1 处"):  # no data rows: nothing written
