@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import Unit
@@ -55,7 +56,10 @@ class WeeklyReport(TimeStamped):
         indexes = [models.Index(fields=["subdistrict", "-week_start"])]
 
     def __str__(self) -> str:
-        return f"{self.area} {self.week_start:%Y-%m-%d} 周例会"
+        return gettext("%(area)s %(week)s 周例会") % {
+            "area": self.area,
+            "week": f"{self.week_start:%Y-%m-%d}",
+        }
 
     @property
     def frozen(self) -> bool:

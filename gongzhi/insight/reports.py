@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gongzhi.accounts import audit
 from gongzhi.accounts.models import Unit, User
@@ -215,14 +216,14 @@ def freeze_report(*, report: WeeklyReport, actor: User, now: dt.datetime | None 
 
 
 ROLLUP_KEYS = [
-    ("cases", "new", "新增"),
-    ("cases", "closed", "结案"),
-    ("cases", "overdue", "超时"),
-    ("cases", "escalated", "升级"),
-    ("cases", "response_rate", "响应率"),
-    ("cases", "resolution_rate", "解决率"),
-    ("cases", "satisfaction_rate", "满意率"),
-    ("visits", "visits", "走访"),
+    ("cases", "new", gettext_noop("新增")),
+    ("cases", "closed", gettext_noop("结案")),
+    ("cases", "overdue", gettext_noop("超时")),
+    ("cases", "escalated", gettext_noop("升级")),
+    ("cases", "response_rate", gettext_noop("响应率")),
+    ("cases", "resolution_rate", gettext_noop("解决率")),
+    ("cases", "satisfaction_rate", gettext_noop("满意率")),
+    ("visits", "visits", gettext_noop("走访")),
 ]
 
 
@@ -250,10 +251,11 @@ def subdistrict_rollup(reports: list[WeeklyReport]) -> Table:
         links.append(reverse("insight:report", args=[report.pk]))
     rows.append(
         [
-            "合计",
+            _("合计"),
             "",
             *[t if "rate" not in k else "" for t, (_s, k, _l) in zip(totals, ROLLUP_KEYS, strict=True)],
         ]
     )
     links.append("")
-    return Table("各网格汇总", ["网格", "状态", *[label for _s, _k, label in ROLLUP_KEYS]], rows, links)
+    columns = [_("网格"), _("状态"), *[_(label) for _s, _k, label in ROLLUP_KEYS]]
+    return Table(_("各网格汇总"), columns, rows, links)

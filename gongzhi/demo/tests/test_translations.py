@@ -43,13 +43,7 @@ SKIPPED_URL_NAMES = re.compile(r"logout|export|download|print|xlsx|csv|geojson|p
 ALWAYS_CHINESE = {"中文", "简体中文"}
 # Pages whose English is not complete yet, with the reason (each one listed; none may be added
 # without a reason). Empty: every page passes.
-ALLOWED_UNTRANSLATED: dict[str, str] = {
-    # The weekly reports: the live "各网格汇总" table is built from plain strings in
-    # gongzhi/insight/reports.py (Table("各网格汇总", ["网格", "状态", …])), and a report's title is
-    # composed in Chinese when it is made ("… 周例会"). Needs gettext there (insight's owner).
-    "insight:reports": "insight/reports.py builds the grid summary table from plain strings",
-    "insight:report": "the report title is composed in Chinese in insight/reports.py",
-}
+ALLOWED_UNTRANSLATED: dict[str, str] = {}
 # Texts that are data though they do not equal a stored value, by the page that shows them.
 DATA_TEXTS = {
     # The hot-topic keywords are words cut out of the residents' own texts.
