@@ -33,6 +33,9 @@ class SealedPhoneField(models.TextField):
     nonce each time and cannot be compared). A legacy clear value (before migration 0011) reads
     as itself."""
 
+    # Key rotation (registry.rotation.sealed_columns) re-seals every field that says so.
+    sealed_column = True
+
     def __init__(self, *args, context: str = "", **kwargs) -> None:
         self.context = context
         super().__init__(*args, **kwargs)
