@@ -311,6 +311,8 @@ class EventsItemOut(Schema):
     answer: str
     case_number: str | None
     case_status: str | None
+    suggestion_ref: str | None = None
+    suggestion_status: str | None = None
 
 
 class EventsItemIn(Schema):
@@ -333,13 +335,15 @@ def _item(i: ListeningItem) -> dict:
         "answer": i.answer,
         "case_number": i.case.number if i.case_id else None,
         "case_status": i.case.status if i.case_id else None,
+        "suggestion_ref": i.suggestion.ref if i.suggestion_id else None,
+        "suggestion_status": i.suggestion.status if i.suggestion_id else None,
     }
 
 
 @router.get("/events/{pk}/items", response={200: list[EventsItemOut], **ERRORS}, summary="倾听日问题及去向")
 def items(request: HttpRequest, pk: int):
     e = selectors.event_for(request.auth, pk)
-    return [_item(i) for i in e.items.select_related("case")]
+    return [_item(i) for i in e.items.select_related("case", "suggestion")]
 
 
 @router.post("/events/{pk}/items", response={201: EventsItemOut, **ERRORS}, summary="记录倾听日问题")
@@ -366,7 +370,19 @@ def item_case(request: HttpRequest, pk: int, iid: int, body: EventsRaiseCaseIn):
         raise NotFound()
     category = Category.objects.filter(pk=body.category_id, active=True).first()
     services.raise_case(item=i, actor=request.auth, category=category)
-    return _item(e.items.select_related("case").get(pk=iid))
+    return _item(e.items.select_related("case", "suggestion").get(pk=iid))
+
+
+@router.post(
+    "/events/{pk}/items/{iid}/suggestion", response={200: EventsItemOut, **ERRORS}, summary="问题转为居民建议"
+)
+def item_suggestion(request: HttpRequest, pk: int, iid: int):
+    e = selectors.event_for(request.auth, pk)
+    i = e.items.filter(pk=iid).first()
+    if i is None:
+        raise NotFound()
+    services.raise_suggestion(item=i, actor=request.auth)
+    return _item(e.items.select_related("case", "suggestion").get(pk=iid))
 
 
 @router.post("/checkin", response={200: EventsCheckInOut, **ERRORS}, summary="凭签到码签到")

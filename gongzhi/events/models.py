@@ -260,6 +260,16 @@ class ListeningItem(TimeStamped):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Or, when it is an idea rather than a problem to handle, a suggestion (人民建议) entered for
+    # the resident through participation's staff entry (channel 会议).
+    suggestion = models.OneToOneField(
+        "participation.Suggestion",
+        verbose_name=_("转为居民建议"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("倾听日问题")

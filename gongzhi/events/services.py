@@ -532,6 +532,8 @@ def raise_case(
     permissions.require(actor, "event.manage", item.event)
     if item.case_id is not None:
         raise Conflict(_("该问题已转为工单。"))
+    if item.suggestion_id is not None:
+        raise Conflict(_("该问题已转为居民建议。"))
     if category is None:
         raise DomainError(_("请选择工单类别。"), details={"field": "category"})
     case = case_services.create_case(
@@ -548,3 +550,32 @@ def raise_case(
     item.case = case
     item.save(update_fields=["case", "updated_at"])
     return case
+
+
+@transaction.atomic
+def raise_suggestion(*, item: ListeningItem, actor: User, title: str = "", now: dt.datetime | None = None):
+    """One click: an idea heard at a listening day becomes a suggestion (人民建议, channel 会议)
+    entered by staff for the resident; it goes through moderation like any other."""
+    from gongzhi.participation.models import Channel
+    from gongzhi.participation.services import enter_suggestion
+
+    item = (
+        ListeningItem.objects.select_for_update(of=("self",)).select_related("event", "area").get(pk=item.pk)
+    )
+    permissions.require(actor, "event.manage", item.event)
+    if item.case_id is not None:
+        raise Conflict(_("该问题已转为工单。"))
+    if item.suggestion_id is not None:
+        raise Conflict(_("该问题已转为居民建议。"))
+    suggestion = enter_suggestion(
+        actor=actor,
+        area=item.area,
+        title=(title or item.text)[:80].strip() or _("倾听日听到的建议"),
+        body=_("%(event)s 现场听到：%(text)s") % {"event": item.event.title, "text": item.text},
+        channel=Channel.MEETING,
+        author_name=item.raised_by,
+        now=now,
+    )
+    item.suggestion = suggestion
+    item.save(update_fields=["suggestion", "updated_at"])
+    return suggestion

@@ -165,7 +165,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": permissions.has(user, "event.manage", event),
             "can_checkin": permissions.has(user, "event.checkin", event),
             "now": timezone.now(),
-            "items": event.items.select_related("case") if event.kind == Kind.LISTENING_DAY else None,
+            "items": event.items.select_related("case", "suggestion")
+            if event.kind == Kind.LISTENING_DAY
+            else None,
             "categories": Category.objects.filter(active=True, parent__isnull=False).order_by("code")[:300]
             if event.kind == Kind.LISTENING_DAY
             else (),
@@ -185,7 +187,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "event": event,
             "sessions": event.sessions.all(),
-            "items": event.items.select_related("case", "recorded_by"),
+            "items": event.items.select_related("case", "suggestion", "recorded_by"),
             "figures": selectors.figures_of(event),
         },
     )
@@ -234,6 +236,12 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             category = Category.objects.filter(pk=_int(post.get("category")), active=True).first()
             case = services.raise_case(item=item, actor=user, category=category)
             messages.info(request, _("已转为工单 %(number)s。") % {"number": case.number})
+        elif action == "raise_suggestion":
+            item = event.items.filter(pk=_int(post.get("item"))).first()
+            if item is None:
+                raise DomainError(_("未找到该问题。"), code="not_found")
+            suggestion = services.raise_suggestion(item=item, actor=user)
+            messages.info(request, _("已转为居民建议 %(ref)s，审核后公开。") % {"ref": suggestion.ref})
         elif action == "cancel_registration":
             registration = (
                 selectors.registrations_of(user, event).filter(pk=_int(post.get("registration"))).first()
