@@ -63,8 +63,11 @@ def test_a_photo_survives_a_tap_outside_the_area(
     shot(page, "cases-report-01-error-keeps-photo")
 
     tap(page, 31.2025, 121.4025)  # inside A一居
-    page.click("#report-form button[type=submit]")
-    page.wait_for_selector("#case-number")
+    with page.expect_navigation(timeout=60_000):
+        page.click("#report-form button[type=submit]")
+    page.wait_for_selector("#case-number, #form-error", timeout=60_000)
+    if page.locator("#form-error").count():  # say why, rather than time out
+        raise AssertionError(f"refused: {page.inner_text('#form-error')}")
     number = page.inner_text("#case-number").strip()
     case = Case.objects.get(number=number)
     assert case.area == world.a.neighbourhood or case.area.path.startswith(world.a.neighbourhood.path)
