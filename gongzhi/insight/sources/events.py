@@ -14,7 +14,7 @@ from django.utils import timezone
 from gongzhi.events import selectors
 from gongzhi.events.models import Attendance, Event, EventSession, EventStatus, Kind, ListeningItem
 from gongzhi.events.rules import EVENT_READERS
-from gongzhi.insight.households import households_by_hash
+from gongzhi.insight.households import attributed, resident_fields
 from gongzhi.insight.periods import start_of
 from gongzhi.insight.providers import (
     CockpitContext,
@@ -105,25 +105,12 @@ def interactions(ctx: IndexContext) -> Iterable[Interaction]:
         Attendance.objects.filter(
             registration__subdistrict=ctx.subdistrict, checked_in_at__gte=ctx.start, checked_in_at__lt=ctx.end
         )
-        .values(
-            "registration__area_id",
-            "registration__phone_hash",
-            "registration__resident__household_id",
-            "registration__resident__household__area_id",
-        )
+        .values(*resident_fields("registration"))
         .annotate(n=Count("id"))
         .order_by()
     )
-    by_hash = households_by_hash(
-        ctx.subdistrict.pk,
-        {r["registration__phone_hash"] for r in rows if r["registration__resident__household_id"] is None},
-    )
-    for row in rows:
-        household = row["registration__resident__household_id"]
-        area = row["registration__resident__household__area_id"]
-        if household is None:
-            household, area = by_hash.get(row["registration__phone_hash"], (None, None))
-        yield Interaction("event", area or row["registration__area_id"], row["n"], household)
+    for row, household, area in attributed(ctx.subdistrict.pk, rows, "registration"):
+        yield Interaction("event", area, row["n"], household)
 
 
 def cockpit_figures(ctx: CockpitContext) -> list[Figure]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Sum
 
-from gongzhi.insight.households import households_by_hash
+from gongzhi.insight.households import attributed, resident_fields
 from gongzhi.insight.periods import start_of
 from gongzhi.insight.providers import (
     Figure,
@@ -51,25 +51,12 @@ def interactions(ctx: IndexContext) -> Iterable[Interaction]:
         ServiceRecord.objects.filter(
             volunteer__subdistrict=ctx.subdistrict, started_at__gte=ctx.start, started_at__lt=ctx.end
         )
-        .values(
-            "volunteer__area_id",
-            "volunteer__phone_hash",
-            "volunteer__resident__household_id",
-            "volunteer__resident__household__area_id",
-        )
+        .values(*resident_fields("volunteer"))
         .annotate(hours=Sum("hours"))
         .order_by()
     )
-    by_hash = households_by_hash(
-        ctx.subdistrict.pk,
-        {r["volunteer__phone_hash"] for r in rows if r["volunteer__resident__household_id"] is None},
-    )
-    for row in rows:
-        household = row["volunteer__resident__household_id"]
-        area = row["volunteer__resident__household__area_id"]
-        if household is None:
-            household, area = by_hash.get(row["volunteer__phone_hash"], (None, None))
-        yield Interaction("volunteer_hour", area or row["volunteer__area_id"], hours(row["hours"]), household)
+    for row, household, area in attributed(ctx.subdistrict.pk, rows, "volunteer"):
+        yield Interaction("volunteer_hour", area, hours(row["hours"]), household)
 
 
 register(
