@@ -518,14 +518,9 @@ def record_item(
     )
 
 
-@transaction.atomic
-def raise_case(
-    *, item: ListeningItem, actor: User, category, title: str = "", now: dt.datetime | None = None
-):
-    """One click: the heard problem becomes a case (source 倾听日) in the case loop."""
-    from gongzhi.cases import services as case_services
-    from gongzhi.cases.models import Source as CaseSource
-
+def _item_still_open(item: ListeningItem, actor: User) -> ListeningItem:
+    """The item, locked, for its organiser, while it is neither a case nor a suggestion: an item
+    goes one way only, and of two clicks at once the second waits and is refused."""
     item = (
         ListeningItem.objects.select_for_update(of=("self",)).select_related("event", "area").get(pk=item.pk)
     )
@@ -534,6 +529,18 @@ def raise_case(
         raise Conflict(_("该问题已转为工单。"))
     if item.suggestion_id is not None:
         raise Conflict(_("该问题已转为居民建议。"))
+    return item
+
+
+@transaction.atomic
+def raise_case(
+    *, item: ListeningItem, actor: User, category, title: str = "", now: dt.datetime | None = None
+):
+    """One click: the heard problem becomes a case (source 倾听日) in the case loop."""
+    from gongzhi.cases import services as case_services
+    from gongzhi.cases.models import Source as CaseSource
+
+    item = _item_still_open(item, actor)
     if category is None:
         raise DomainError(_("请选择工单类别。"), details={"field": "category"})
     case = case_services.create_case(
@@ -559,14 +566,7 @@ def raise_suggestion(*, item: ListeningItem, actor: User, title: str = "", now: 
     from gongzhi.participation.models import Channel
     from gongzhi.participation.services import enter_suggestion
 
-    item = (
-        ListeningItem.objects.select_for_update(of=("self",)).select_related("event", "area").get(pk=item.pk)
-    )
-    permissions.require(actor, "event.manage", item.event)
-    if item.case_id is not None:
-        raise Conflict(_("该问题已转为工单。"))
-    if item.suggestion_id is not None:
-        raise Conflict(_("该问题已转为居民建议。"))
+    item = _item_still_open(item, actor)
     suggestion = enter_suggestion(
         actor=actor,
         area=item.area,
