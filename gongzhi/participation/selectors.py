@@ -213,8 +213,8 @@ def households_of_phone(phone: str, area: Area) -> list[int]:
     return sorted(
         set(
             Resident.objects.filter(
+                scope_filter(area),
                 subdistrict_id=area.subdistrict_id,
-                area__path__startswith=area.path,
                 phone_hash=crypto.blind_index(phone, kind="phone"),
                 household__isnull=False,
                 moved_out_on__isnull=True,
