@@ -36,7 +36,7 @@ GRIDWORKER_PAGES = [
 ]
 DISPATCHER_PAGES = [
     ("/cases/", False),
-    ("/cases/dashboard/", False),
+    ("/cases/dashboard/", True),
     ("/cases/outbox/", False),
     ("/registry/", True),
     ("/registry/organizations/", True),
