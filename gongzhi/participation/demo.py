@@ -302,7 +302,9 @@ REPORT_REASONS = ["内容涉及邻居隐私", "与事实不符", "有广告嫌�
 def _reports(subdistrict: Area, suggestion: Suggestion, at) -> None:
     purpose = services.support_purpose(suggestion.ref)
     for i, reason in enumerate(REPORT_REASONS):
-        phone = f"1370000{subdistrict.pk % 100:02d}{i:02d}"
+        # One phone per suggestion and reason: a second run of the seed (the query walk) must not
+        # meet the codes the first run sent to the same numbers.
+        phone = f"137{suggestion.pk % 10**6:06d}{i:02d}"
         phonecodes.send_code(phone=phone, purpose=purpose, subdistrict=subdistrict, now=at)
         services.report_suggestion(
             suggestion=suggestion,

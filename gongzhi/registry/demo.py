@@ -14,8 +14,10 @@ from gongzhi.accounts.models import Unit
 from gongzhi.core.errors import Conflict
 from gongzhi.registry import services
 from gongzhi.registry.models import (
+    Dwelling,
     DwellingUse,
     LivingStatus,
+    Organization,
     OrganizationKind,
     RegistrationType,
     Relation,
@@ -136,7 +138,9 @@ def seed(
                 stdout.write(f"registry: {subdistrict.name} 没有小区或楼栋，跳过\n")
             continue
         people = 0
-        dwellings = 0
+        # A second run (another seed, as the query walk grows the demo) goes on from the rooms
+        # already there: each dwelling's room is unique in its building.
+        dwellings = Dwelling.objects.filter(area__in=places).count()
         while people < residents_per_subdistrict:
             place = places[dwellings % len(places)]
             floor, unit = 1 + (dwellings // len(places)) // 4, 1 + (dwellings // len(places)) % 4
@@ -250,6 +254,10 @@ def _organizations(rng: random.Random, subdistrict: Area) -> None:
         return
     parties = []
     for nb in neighbourhoods:
+        existing = Organization.objects.filter(area=nb, name=f"{nb.name}党总支").first()
+        if existing:  # a second run: each neighbourhood has one party organisation and one committee
+            parties.append(existing)
+            continue
         parties.append(
             services.create_organization(
                 actor=None,
