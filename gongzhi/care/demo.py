@@ -184,10 +184,11 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         services.save_group(actor=leader, area=subdistrict, name="孤老", tags=[tags["孤老"]], risk=Risk.HIGH)
     services.sync_population(today=start)
     for subdistrict in subdistricts:
+        # A second run (the query walk grows the demo) plans only the elders who have no carer yet.
         recipients = list(
-            Recipient.objects.filter(subdistrict=subdistrict, active=True).select_related(
-                "area", "resident__dwelling"
-            )
+            Recipient.objects.filter(subdistrict=subdistrict, active=True, assignments__isnull=True)
+            .select_related("area", "resident__dwelling")
+            .distinct()
         )
         if not recipients:
             continue

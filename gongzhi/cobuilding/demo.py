@@ -164,9 +164,14 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         leader = _leader(subdistrict)
         if leader is None:
             continue
-        _more_units(rng, subdistrict)
         share = pairings_left if index == len(subdistricts) - 1 else PAIRINGS // len(subdistricts)
-        made = _network(rng, subdistrict, leader, today, pairings=share, cohesion=index == 0)
+        if PartyBranch.objects.filter(subdistrict=subdistrict).exists():
+            # A second run (the query walk grows the demo): the party network stays as it is (one
+            # branch per party organisation), its needs, resources and places grow.
+            made = {"branches": 0, "covered": 0, "units": 0, "pairings": 0}
+        else:
+            _more_units(rng, subdistrict)
+            made = _network(rng, subdistrict, leader, today, pairings=share, cohesion=index == 0)
         pairings_left -= made["pairings"]
         made |= _lists(rng, subdistrict, leader, today)
         made |= _places(rng, subdistrict, leader, today, first=index == 0)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from gongzhi.accounts.models import User
 from gongzhi.committees import services, transitions
 from gongzhi.committees import works as works_services
-from gongzhi.committees.models import MemberRole
+from gongzhi.committees.models import Committee, MemberRole
 from gongzhi.registry.models import Dwelling, Organization, OrganizationKind
 from gongzhi.territory.models import Area, AreaKind
 
@@ -146,6 +146,8 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO | None 
         )
         for index, estate in enumerate(estates):
             plan = PLAN[index % len(PLAN)]
+            if Committee.objects.filter(area=estate).exists():
+                continue  # a second run of the seed: one committee per estate, through all its terms
             committee = services.create_committee(
                 actor=actor,
                 area=estate,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import User
 from gongzhi.insight import index, reports
+from gongzhi.insight.models import WeeklyReport
 from gongzhi.insight.periods import monday_of
 from gongzhi.territory.models import Area, AreaKind
 
@@ -39,7 +40,16 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO) -> Non
             "path"
         ):
             editor = _editor(grid)
-            old = reports.generate_report(grid=grid, week_start=last_week, now=now)
+            recent, older = this_week, last_week
+            earliest = (
+                WeeklyReport.objects.filter(area=grid)
+                .order_by("week_start")
+                .values_list("week_start", flat=True)
+                .first()
+            )
+            if earliest is not None:  # a second run (the query walk grows the demo): the two weeks before
+                recent, older = earliest - dt.timedelta(days=7), earliest - dt.timedelta(days=14)
+            old = reports.generate_report(grid=grid, week_start=older, now=now)
             if editor is not None:
                 reports.edit_agenda(
                     report=old,
@@ -48,7 +58,7 @@ def seed(*, rng: random.Random, subdistricts: list[Area], stdout: TextIO) -> Non
                 )
                 reports.freeze_report(report=old, actor=editor, now=now)
                 frozen += 1
-            reports.generate_report(grid=grid, week_start=this_week, now=now)
+            reports.generate_report(grid=grid, week_start=recent, now=now)
             made += 2
         month = timezone.localdate().replace(day=1)
         for _back in range(3):
@@ -110,7 +120,9 @@ class _Planter:
     def plant(self, rule: str, key: str, note: str) -> None:
         from gongzhi.insight.models import PlantedAnomaly
 
-        PlantedAnomaly.objects.create(subdistrict=self.subdistrict, rule=rule, key=key, note=note)
+        PlantedAnomaly.objects.get_or_create(
+            rule=rule, key=key, defaults={"subdistrict": self.subdistrict, "note": note}
+        )
         self.count += 1
 
     def case(

@@ -125,8 +125,10 @@ def seed(
                 stdout.write(f"volunteers: {subdistrict.name} 没有居民区或居委账号，跳过\n")
             continue
         leader = leaders[0]
-        scenarios = {
-            name: Scenario.objects.create(subdistrict=subdistrict, name=name, description=text)
+        scenarios = {  # get_or_create: a second run of the seed keeps the scenarios of the first
+            name: Scenario.objects.get_or_create(
+                subdistrict=subdistrict, name=name, defaults={"description": text}
+            )[0]
             for name, text in SCENARIOS
         }
         for neighbourhood in neighbourhoods:
